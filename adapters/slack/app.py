@@ -1,0 +1,108 @@
+"""The Bolt app: what the listeners share (`SlackBot`) and `build_app`, which wires them up.
+
+Like the bolt-python starter template, the app object is built here and the listeners register
+themselves (`adapters.slack.listeners.register`). Nothing here talks HTTP or websockets: web.py
+and socket_mode.py feed it requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.jobs import Jobs
+from adapters.slack.permissions import Permissions, PermissionUnknown, unknown_notice
+from adapters.slack.respond import Responder
+from bot.commands import CHANGES_SETTINGS, Caller, Command, CommandService, Reply
+from bot.commands.service import INTERNAL_ERROR
+from bot.store import ChannelRef, State
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+SEEN_SECONDS = 30 * 60  # a response_url lives 30 minutes: no redelivery is useful after that
+SEEN_WAIT = 0.5  # seconds for that check; a Redis that does not answer must not delay the answer
+
+SOMETHING_WENT_WRONG = INTERNAL_ERROR  # an exception outside the service (rendering, Slack)
+
+
+@dataclass
+class SlackBot:
+    """Everything a listener needs: the core service, permissions, the responder and the job runner."""
+
+    state: State
+    client: AsyncWebClient
+    service: CommandService
+    permissions: Permissions
+    responder: Responder
+    jobs: Jobs = field(default_factory=Jobs)
+
+    async def first_time(self, *parts: str | None) -> bool:
+        """False when this delivery (e.g. a trigger_id) was already handled, by any replica.
+
+        Slack redelivers a request it thinks was not acknowledged (X-Slack-Retry-Num; a Socket
+        Mode envelope's retry_attempt) with the same payload; answering it again would post twice.
+        Key: P:seen:slack:<hash> (bot/store/keys.py), a 30-minute marker. Redis down or silent for
+        SEEN_WAIT seconds: answer anyway (never drop).
+        """
+        if not all(parts):
+            return True
+        digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()  # type: ignore[arg-type]
+        key = self.state.keys.seen("slack", digest)
+        try:
+            async with asyncio.timeout(SEEN_WAIT):
+                return bool(await self.state.redis.set(key, "1", nx=True, ex=SEEN_SECONDS))
+        except Exception as exc:
+            log.warning("could not check for a redelivery (%s); answering", str(exc) or type(exc).__name__)
+            return True
+
+    async def answer(self, command: Command, *, team: str, channel: str, user: str) -> Reply:
+        """The core's answer to `command`, asking Slack about the user only for settings changes."""
+        can_manage = False
+        if isinstance(command, CHANGES_SETTINGS):
+            try:
+                can_manage = await self.permissions.can_manage(team, user)
+            except PermissionUnknown as exc:
+                return unknown_notice(str(exc))
+        caller = Caller(ChannelRef(PLATFORM, team, channel), f"{PLATFORM}:{user}", can_manage)
+        return await self.service.answer(command, caller)
+
+
+def build_app(bot: SlackBot, *, signing_secret: str) -> AsyncApp:
+    """The Bolt app for HTTP mode (requests verified with `signing_secret`) and Socket Mode."""
+    from adapters.slack.listeners import register
+
+    logger = logging.getLogger("adapters.slack.bolt")
+    if not any(isinstance(f, _DropClientTokenWarning) for f in logger.filters):
+        logger.addFilter(_DropClientTokenWarning())
+    app = AsyncApp(
+        name="papers-bot",
+        client=bot.client,
+        signing_secret=signing_secret,
+        # The listener's return sends the ack (no 10 ms ack polling); the work runs in bot.jobs.
+        process_before_response=True,
+        logger=logger,
+    )
+
+    async def acks_first(next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        bot.jobs.note_request()  # answers wait while requests keep coming in (see jobs.py)
+        return await next()
+
+    app.middleware(acks_first)
+    register(app, bot)
+    return app
+
+
+class _DropClientTokenWarning(logging.Filter):
+    """Bolt warns that the token is unused when it is given a client and SLACK_BOT_TOKEN is in the
+    environment (it reads the variable itself). The client carries that very token: not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()

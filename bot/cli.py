@@ -1,0 +1,183 @@
+"""`papers-bot` command line: `digest` for terminals, and the entry points of the chat apps.
+
+Errors a user can cause (bad date, unreadable file, bad query, network down) end in one clear
+line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bot import __version__
+from bot.digest import Digest, build_digest
+from bot.papers import Paper
+from bot.ranking import QueryError, TopicQuery
+from bot.render import render_discord, render_slack, render_text
+from bot.settings import ConfigError, load_settings
+from bot.source import HFSource, SourceUnavailable, parse_items
+
+LOOKBACK_DAYS = 7  # without --date, walk back this far for the latest day that has a list
+
+# Chat apps live in adapters/; they are imported only when their command runs.
+PLATFORM_COMMANDS = {"slack": "adapters.slack.cli", "discord": "adapters.discord.cli"}
+
+
+class CLIError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-15"
+        ) from None
+
+
+def _top(value: str) -> int:
+    if not value.isdecimal() or not 1 <= int(value) <= 100:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number from 1 to 100")
+    return int(value)
+
+
+def _read_file(path: Path, day: date | None) -> tuple[date, list[Paper]]:
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CLIError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(items, list):
+        raise CLIError(f"{path} must hold a JSON array of Daily Papers items, as the API returns")
+    fallback = day or _day_from_name(path) or datetime.now(UTC).date()
+    papers = parse_items(items, fallback)
+    if day is None and papers:
+        fallback = max(p.list_day for p in papers)
+    return fallback, papers
+
+
+def _day_from_name(path: Path) -> date | None:
+    try:
+        return date.fromisoformat(path.stem)
+    except ValueError:
+        return None
+
+
+async def _fetch(day: date | None, progress: bool) -> tuple[date, list[Paper]]:
+    settings = load_settings()
+
+    def report(when: date) -> Callable[[int, int], None]:
+        def show(page: int, count: int) -> None:
+            print(f"\rfetching {when}: page {page}, {count} papers", end="", file=sys.stderr, flush=True)
+
+        return show
+
+    days = [day] if day else [datetime.now(UTC).date() - timedelta(days=i) for i in range(LOOKBACK_DAYS)]
+    async with HFSource(settings) as source:
+        try:
+            for when in days:
+                papers = await source.fetch_day(when, report(when) if progress else None)
+                if papers:
+                    return when, papers
+        finally:
+            if progress:
+                print(file=sys.stderr)
+    return days[0], []
+
+
+def _json(digest: Digest) -> str:
+    papers = [
+        {
+            "id": entry.paper.id,
+            "title": entry.paper.title,
+            "url": entry.paper.hf_url,
+            "upvotes": entry.paper.upvotes,
+            "score": round(entry.score, 4),
+            "matched_topics": list(entry.matched_topics),
+        }
+        for entry in digest.entries
+    ]
+    return json.dumps({"date": digest.day.isoformat(), "papers": papers}, ensure_ascii=False, indent=2)
+
+
+FORMATS: dict[str, Callable[[Digest], str]] = {
+    "text": render_text,
+    "json": _json,
+    "slack": lambda d: json.dumps(render_slack(d), ensure_ascii=False, indent=2),
+    "discord": lambda d: json.dumps(render_discord(d), ensure_ascii=False, indent=2),
+}
+
+
+def run_digest(args: argparse.Namespace) -> int:
+    try:
+        topics = [TopicQuery.parse(text) for text in args.topic]
+    except QueryError as exc:
+        raise CLIError(f"bad --topic: {exc}") from None
+    if args.from_file:
+        day, papers = _read_file(args.from_file, args.date)
+    else:
+        try:
+            day, papers = asyncio.run(_fetch(args.date, progress=sys.stdout.isatty()))
+        except SourceUnavailable as exc:
+            raise CLIError(f"{exc}. Check your connection or HF_ENDPOINT, or use --from-file.") from None
+    digest = build_digest(papers, day=day, top=args.top, now=datetime.now(UTC), topics=topics)
+    print(FORMATS[args.format](digest))
+    return 0
+
+
+def run_doctor(_args: argparse.Namespace) -> int:
+    from bot.doctor import report, run_checks
+
+    logging.getLogger().setLevel(logging.CRITICAL)  # each failure is in the report, with its fix
+    text, status = report(asyncio.run(run_checks(load_settings())))
+    print(text)
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="papers-bot", description="Hugging Face Daily Papers for team chat."
+    )
+    parser.add_argument("--version", action="version", version=f"papers-bot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    digest = commands.add_parser("digest", help="print a day's ranked papers")
+    digest.add_argument("--date", type=_day, help="list day YYYY-MM-DD (default: the latest day with papers)")
+    digest.add_argument("--top", type=_top, default=10, help="how many papers to show (1-100, default 10)")
+    digest.add_argument("--topic", action="append", default=[], help="topic query, e.g. 'diffusion -video'")
+    digest.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format")
+    digest.add_argument(
+        "--from-file", type=Path, help="a saved API response (JSON array) instead of the network"
+    )
+    digest.set_defaults(run=run_digest)
+    doctor = commands.add_parser("doctor", help="check Redis, the HF API and each configured token")
+    doctor.set_defaults(run=run_doctor)
+    for name in PLATFORM_COMMANDS:  # listed for --help; main() hands their arguments to the app
+        commands.add_parser(name, help=f"run the {name.title()} app (`papers-bot {name} --help`)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in PLATFORM_COMMANDS:  # a chat app parses its own options
+            return importlib.import_module(PLATFORM_COMMANDS[argv[0]]).main(argv[1:])
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except (CLIError, ConfigError) as exc:
+        print(f"papers-bot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""The `/papers` command language, shared word for word by Slack and Discord.
+
+`parse(text)` turns what a user typed after `/papers` into a Command. It never raises: input it
+cannot make sense of becomes `Help` with the problem and the closest command, so every adapter can
+always answer something useful. Values are checked for shape here (a number, a date); rules about
+settings (ranges, time zones, topic limits) live with the subscription store.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+MAX_TOP = 20
+DEFAULT_TOP = 5
+MAX_INPUT = 500  # longer input is refused before any work, whatever it holds
+
+When = date | Literal["latest", "yesterday", "week"]
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPapers:
+    """A listing: a day's (or the week's) top papers, optionally filtered by a topic query."""
+
+    when: When = "latest"
+    top: int = DEFAULT_TOP
+    query: str | None = None
+    offset: int = 0
+
+    def to_value(self) -> str:
+        """A compact string for a "More" button's value; `ShowPapers.from_value` reads it back."""
+        when = self.when.isoformat() if isinstance(self.when, date) else self.when
+        return json.dumps([when, self.top, self.query, self.offset], separators=(",", ":"))
+
+    @classmethod
+    def from_value(cls, value: str) -> Command:
+        """The inverse of `to_value`; anything else (a forged or stale value) becomes Help."""
+        try:
+            when, top, query, offset = json.loads(value)
+            parsed = when if when in ("latest", "yesterday", "week") else date.fromisoformat(when)
+            if not (isinstance(top, int) and 1 <= top <= MAX_TOP and isinstance(offset, int) and offset >= 0):
+                raise ValueError(value)
+            if query is not None and (not isinstance(query, str) or len(query) > MAX_INPUT):
+                raise ValueError(value)
+            return cls(when=parsed, top=top, query=query, offset=offset)
+        except (TypeError, ValueError):
+            return Help(problem="That button has expired; run the command again.")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    query: str | None = None  # None: subscribe the channel to the daily post without a topic
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    query: str  # a topic as listed by `topics`, or "all" to stop the daily post
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SetTime:
+    time: str  # "HH:MM", checked by the store
+    timezone: str | None = None  # IANA name; None keeps the channel's
+
+
+@dataclass(frozen=True, slots=True)
+class SetCount:
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    paper_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    problem: str | None = None  # what was wrong with the input, for people
+    suggestion: str | None = None  # the closest valid command, e.g. "subscribe diffusion"
+
+
+Command = (
+    ShowPapers | Subscribe | Unsubscribe | Topics | SetTime | SetCount | Pause | Resume | Status | Why | Help
+)
+
+# Commands that change a channel's settings: only channel managers may run them.
+CHANGES_SETTINGS = (Subscribe, Unsubscribe, SetTime, SetCount, Pause, Resume)
+
+KEYWORDS = (
+    "top",
+    "yesterday",
+    "week",
+    "search",
+    "subscribe",
+    "unsubscribe",
+    "topics",
+    "time",
+    "count",
+    "pause",
+    "resume",
+    "status",
+    "why",
+    "help",
+)
+_PAPER_ID = re.compile(
+    r"^(?:https?://(?:huggingface\.co/papers|arxiv\.org/(?:abs|pdf))/)?(\d{4}\.\d{4,5})(?:v\d+)?$"
+)
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+
+
+def normalise(text: str) -> str:
+    """Drop control (C0 and C1), zero-width, bidi-override and BOM characters and lone surrogates, and
+    collapse whitespace."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _number(word: str, what: str, low: int, high: int) -> int | Help:
+    if word.isdecimal() and low <= int(word) <= high:
+        return int(word)
+    return Help(problem=f"`{word}` is not a valid {what}: use a whole number from {low} to {high}.")
+
+
+def _day(word: str) -> date | Help:
+    try:
+        return date.fromisoformat("-".join(part.zfill(2) for part in word.split("-")))
+    except ValueError:
+        return Help(problem=f"`{word}` is not a date: use YYYY-MM-DD, e.g. `2025-10-15`.")
+
+
+def _listing(words: list[str]) -> Command:
+    """`top N`, a date, `yesterday` or `week` in any order, then optionally a topic query.
+
+    `2025-10-15 top 10`, `week diffusion -video`, `top 3 yesterday agents` all work.
+    """
+    when: When = "latest"
+    top = DEFAULT_TOP
+    rest = list(words)
+    while rest:
+        word = rest.pop(0).lower()
+        if word == "top":
+            if not rest:
+                return Help(problem="`top` needs a number, e.g. `top 10`.", suggestion="top 10")
+            parsed = _number(rest.pop(0), "number of papers", 1, MAX_TOP)
+            if isinstance(parsed, Help):
+                return parsed
+            top = parsed
+        elif word in ("yesterday", "week", "today", "latest"):
+            when = "latest" if word == "today" else word  # type: ignore[assignment]
+        elif _DATE.match(word):
+            day = _day(word)
+            if isinstance(day, Help):
+                return day
+            when = day
+        else:
+            return ShowPapers(when=when, top=top, query=" ".join([word, *rest]))
+    return ShowPapers(when=when, top=top)
+
+
+def _unknown(words: list[str]) -> Help:
+    first = words[0].lower()
+    close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75)
+    rest = " ".join(words[1:])
+    suggestion = f"{close[0]} {rest}".strip() if close else None
+    return Help(problem=f"I don't know `{first}`.", suggestion=suggestion)
+
+
+def parse(text: str) -> Command:
+    """Parse the text after `/papers`. Never raises."""
+    if len(text) > MAX_INPUT:
+        return Help(problem=f"That is {len(text)} characters; commands are at most {MAX_INPUT}.")
+    words = normalise(text).split(" ") if normalise(text) else []
+    if not words:
+        return ShowPapers()
+    head, args = words[0].lower(), words[1:]
+    rest = " ".join(args)
+    if head in ("help", "?"):
+        return Help()
+    if head in ("top", "yesterday", "week", "today", "latest") or _DATE.match(head):
+        return _listing(words)
+    if head == "search":
+        return (
+            ShowPapers(query=rest)
+            if rest
+            else Help(problem="`search` needs a query.", suggestion="search diffusion")
+        )
+    if head == "subscribe":
+        return Subscribe(rest or None)
+    if head == "unsubscribe":
+        if not rest:
+            return Help(problem="Say which topic to drop, or `all`.", suggestion="unsubscribe all")
+        return Unsubscribe("all" if rest.lower() == "all" else rest)
+    if head in ("topics", "status", "pause", "resume") and not args:
+        return {"topics": Topics, "status": Status, "pause": Pause, "resume": Resume}[head]()
+    if head == "time":
+        if not 1 <= len(args) <= 2:
+            return Help(
+                problem="Use `time HH:MM` and optionally a time zone.", suggestion="time 09:00 Europe/Berlin"
+            )
+        return SetTime(args[0], args[1] if len(args) == 2 else None)
+    if head == "count":
+        count = _number(args[0], "number of papers per post", 1, MAX_TOP) if len(args) == 1 else None
+        if not isinstance(count, int):
+            return count or Help(problem="Use `count N` with N from 1 to 20.", suggestion="count 5")
+        return SetCount(count)
+    if head == "why":
+        match = _PAPER_ID.match(args[0]) if len(args) == 1 else None
+        if not match:
+            return Help(
+                problem="Use `why` with an arXiv id, e.g. `why 2510.12586`.", suggestion="why 2510.12586"
+            )
+        return Why(match.group(1))
+    if head in ("topics", "status", "pause", "resume"):
+        return Help(problem=f"`{head}` takes no arguments.", suggestion=head)
+    if head not in KEYWORDS and difflib.get_close_matches(head, KEYWORDS, n=1, cutoff=0.75):
+        return _unknown(words)
+    return ShowPapers(query=" ".join(words))  # bare words are a topic query: `/papers diffusion -video`

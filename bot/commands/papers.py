@@ -1,0 +1,126 @@
+"""Answers that show papers: listings (`/papers`, a date, a week, a topic) and `/papers why`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot.commands.language import ShowPapers, Why
+from bot.commands.replies import Listing, Notice, Reply, quote
+from bot.digest import build_digest
+from bot.papers import Paper
+from bot.ranking import QueryError, TopicQuery, explain, rank
+from bot.render.textkit import format_day
+from bot.source import SourceUnavailable
+from bot.store import PaperCache
+
+FIRST_LIST_DAY = date(2023, 5, 4)  # Hugging Face Daily Papers began in May 2023
+WEEK_DAYS = 7
+#: Longest a command waits for Hugging Face (within the service's ANSWER_DEADLINE): after that it
+#: answers from the cached copy, or says HF is not answering, and the fetch fills the cache meanwhile.
+SOURCE_WAIT = 1.5
+UNAVAILABLE = Notice(
+    "Hugging Face is not answering right now",
+    ("I could not get the Daily Papers list and have no saved copy of it. Try again in a few minutes.",),
+    tone="warning",
+)
+
+
+async def show_papers(command: ShowPapers, papers: PaperCache, now: datetime) -> Reply:
+    """A day's (or the week's) ranked papers, filtered by the command's query if it has one."""
+    try:
+        topics = [TopicQuery.parse(command.query)] if command.query else []
+    except QueryError as exc:
+        return Notice("That topic query doesn't work", (str(exc),), tone="warning")
+    today = now.date()
+    try:
+        found = await _papers_for(command, papers, today)
+    except SourceUnavailable:
+        return UNAVAILABLE
+    if isinstance(found, Notice):
+        return found
+    day, listed, note = found
+    digest = build_digest(listed, day=day, top=command.top, now=now, topics=topics, offset=command.offset)
+    more = None
+    if digest.more:
+        more = ShowPapers(command.when, command.top, command.query, command.offset + command.top)
+    return Listing(digest, command, note=note, more=more)
+
+
+async def _papers_for(
+    command: ShowPapers, papers: PaperCache, today: date
+) -> tuple[date, list[Paper], str | None] | Notice:
+    when = command.when
+    if when == "latest":
+        latest = await papers.latest_day_with_papers(today=today, wait=SOURCE_WAIT)
+        if latest is None:
+            return Notice(
+                "No Daily Papers in the last week", ("Hugging Face has listed nothing since then.",)
+            )
+        day, listed = latest
+        note = None if day == today else f"Today's list is still empty; showing {format_day(day)}."
+        return day, listed, note
+    if when == "week":
+        days = [today - timedelta(days=i) for i in range(WEEK_DAYS)]
+        lists = await papers.days(days, today=today, wait=SOURCE_WAIT)
+        merged: dict[str, Paper] = {}
+        for day in days:  # newest first: a paper listed twice keeps its latest entry
+            result = lists[day]
+            if isinstance(result, SourceUnavailable):
+                continue
+            for paper in result:
+                merged.setdefault(paper.id, paper)
+        if not merged:
+            if all(isinstance(r, SourceUnavailable) for r in lists.values()):
+                raise SourceUnavailable("no day of the week could be read")
+            return Notice("No Daily Papers in the last 7 days", ())
+        note = f"The week's papers: {format_day(days[-1])} to {format_day(today)}."
+        return today, list(merged.values()), note
+    day = today - timedelta(days=1) if when == "yesterday" else when
+    if day > today:
+        return Notice(f"{format_day(day)} is in the future", ("There is no list for that day yet.",))
+    if day < FIRST_LIST_DAY:
+        return Notice("No list that early", (f"Daily Papers started on {format_day(FIRST_LIST_DAY)}.",))
+    listed = await papers.papers_for_day(day, today=today, wait=SOURCE_WAIT)
+    if not listed:
+        weekend = " (weekends usually have none)" if day.weekday() >= 5 else ""
+        return Notice(
+            f"No papers listed for {format_day(day)}", (f"Hugging Face listed none that day{weekend}.",)
+        )
+    return day, listed, None
+
+
+async def why(command: Why, papers: PaperCache, topics: tuple[str, ...], now: datetime) -> Reply:
+    """Each part of one paper's score, ranked as this channel's daily post would rank it."""
+    today = now.date()
+    days = [today - timedelta(days=i) for i in range(WEEK_DAYS)]
+    try:
+        lists = await papers.days(days, today=today, wait=SOURCE_WAIT)
+    except SourceUnavailable:
+        return UNAVAILABLE
+    for day in days:
+        listed = lists[day]
+        if isinstance(listed, SourceUnavailable):
+            continue
+        paper = next((p for p in listed if p.id == command.paper_id), None)
+        if paper is not None:
+            break
+    else:
+        return Notice(
+            f"{quote(command.paper_id)} is not on the lists of the last {WEEK_DAYS} days",
+            ("`/papers why` explains papers from the recent Daily Papers lists.",),
+            tone="warning",
+        )
+    queries = [TopicQuery.parse(t) for t in topics]
+    ranked = rank(listed, queries, now=now)
+    position = next((i for i, r in enumerate(ranked, 1) if r.paper.id == paper.id), None)
+    title = f"Why {quote(paper.title, 80)} ranks where it does"
+    if position is None:  # it does not match this channel's topics
+        lines = ["It matches none of this channel's topics, so its daily post skips it."]
+        ranked = rank(listed, (), now=now)
+        position = next(i for i, r in enumerate(ranked, 1) if r.paper.id == paper.id)
+    else:
+        lines = []
+    entry = ranked[position - 1]
+    lines.insert(0, f"#{position} of {len(ranked)} on {format_day(day)}, score {entry.score:.2f}:")
+    lines.extend(f"• {line}" for line in explain(entry))
+    return Notice(title, tuple(lines))

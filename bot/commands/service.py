@@ -1,0 +1,145 @@
+"""Answer any command for any platform: the one entry point both adapters call.
+
+The adapter says who is asking (`Caller`, including whether they may manage the channel, which
+only the platform can tell) and renders the `Reply`. Every failure a user can meet becomes a
+friendly Notice here, so no adapter shows a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis.exceptions import RedisError
+
+from bot.commands import channel as channel_answers
+from bot.commands.help import help_notice
+from bot.commands.language import (
+    CHANGES_SETTINGS,
+    Command,
+    Help,
+    ShowPapers,
+    Status,
+    Topics,
+    Why,
+    parse,
+)
+from bot.commands.papers import show_papers, why
+from bot.commands.replies import Notice, Reply
+from bot.observability import metrics
+from bot.store import NotSubscribed, RedisUnavailable, State, SubscriptionError
+from bot.store.keys import ChannelRef
+
+log = logging.getLogger(__name__)
+
+STORAGE_DOWN = Notice(
+    "I can't reach my storage right now",
+    (
+        "Nothing was changed. Please try again in a minute; if it keeps happening, tell whoever runs papers-bot.",
+    ),
+    tone="error",
+)
+
+TOO_SLOW = Notice(
+    "I couldn't answer in time",
+    (
+        "My storage or Hugging Face is slow to answer right now. Please try again in a minute; "
+        "if you changed a setting, `/papers status` shows whether it took effect.",
+    ),
+    tone="error",
+)
+
+#: Longest a command may take here. The platforms want an answer within 3 s (Slack's ack is sent
+#: earlier, Discord's deferral at 1 s), and a Redis that accepts connections but never answers (a
+#: network partition) would otherwise hold the answer for the client's socket timeout, or longer.
+ANSWER_DEADLINE = 2.0
+
+INTERNAL_ERROR = Notice(
+    "Something went wrong on my side",
+    ("The error was logged. Please try again; nothing was changed unless a confirmation said so.",),
+    tone="error",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who typed the command, where, and whether the platform lets them manage this channel."""
+
+    channel: ChannelRef
+    user: str  # e.g. "slack:U123"; stored as "changed by"
+    can_manage: bool
+
+
+def refused(platform: str) -> Notice:
+    need = "Manage Channels permission" if platform == "discord" else "to be a workspace admin or owner"
+    return Notice(
+        "Only people who manage this channel can change its daily post",
+        (f"You need {need}. Anyone can use `/papers`, `/papers topics` and `/papers status`.",),
+        tone="warning",
+    )
+
+
+class CommandService:
+    def __init__(
+        self,
+        state: State,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        deadline: float = ANSWER_DEADLINE,
+    ) -> None:
+        self._state = state
+        self._clock = clock
+        self.deadline = deadline
+
+    async def run(self, text: str, caller: Caller) -> Reply:
+        """Parse and answer what the user typed after `/papers`."""
+        return await self.answer(parse(text), caller)
+
+    async def answer(self, command: Command, caller: Caller) -> Reply:
+        name = type(command).__name__
+        started = time.perf_counter()
+        reply = await self._answer_safely(command, caller)
+        metrics.COMMAND_SECONDS.labels(name).observe(time.perf_counter() - started)
+        outcome = reply.tone if isinstance(reply, Notice) else "ok"
+        metrics.COMMANDS.labels(name, outcome).inc()
+        return reply
+
+    async def _answer_safely(self, command: Command, caller: Caller) -> Reply:
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await self._answer(command, caller)
+        except TimeoutError:  # before OSError, of which it is a subclass
+            log.warning("%s: no answer within %.1f s", type(command).__name__, self.deadline)
+            return TOO_SLOW
+        except SubscriptionError as exc:
+            return Notice("That setting doesn't work", (str(exc),), tone="warning")
+        except NotSubscribed:
+            return channel_answers.NOT_SUBSCRIBED
+        except (RedisError, RedisUnavailable, OSError) as exc:
+            log.warning("storage unavailable for %s: %s", type(command).__name__, exc)
+            return STORAGE_DOWN
+        except Exception:  # a bug: log it for us, never show a trace to the user
+            log.exception("command %s failed", type(command).__name__)
+            return INTERNAL_ERROR
+
+    async def _answer(self, command: Command, caller: Caller) -> Reply:
+        state, now = self._state, self._clock()
+        if isinstance(command, CHANGES_SETTINGS):
+            if not caller.can_manage:
+                return refused(caller.channel.platform)
+            return await channel_answers.change(command, state.subscriptions, caller.channel, caller.user)
+        if isinstance(command, ShowPapers):
+            return await show_papers(command, state.papers, now)
+        if isinstance(command, Why):
+            sub = await state.subscriptions.get(caller.channel)
+            return await why(command, state.papers, sub.topics if sub else (), now)
+        if isinstance(command, Topics):
+            return await channel_answers.topics(state.subscriptions, caller.channel)
+        if isinstance(command, Status):
+            return await channel_answers.status(state.subscriptions, caller.channel, now)
+        assert isinstance(command, Help)
+        return help_notice(command)

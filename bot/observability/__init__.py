@@ -1,0 +1,1 @@
+"""What an operator sees: structured logs, Prometheus metrics and a health report."""

@@ -1,0 +1,238 @@
+"""Ranking: one explainable score per paper, the sum of a few named parts.
+
+The formula
+-----------
+::
+
+    score = upvotes + relevance + stars + comments            (each a ScorePart.value)
+
+    upvotes   = ln(1 + upvotes * boost)
+                boost = sqrt(24 h / clamp(hours on the list, 6 h, 24 h))        in [1, 2]
+    relevance = 6 * r           r = TopicMatch.score in (0, 1) of the best matching topic; topic digests only
+    stars     = 0.1 * ln(1 + GitHub stars)                                      only when known and > 0
+    comments  = 0.25 * ln(1 + comments)                                         only when > 0
+
+"Hours on the list" run from `Paper.submitted_at` (or 00:00 UTC of `list_day` when the API did not
+say) to `now`, counted in whole minutes. Upvotes keep arriving for a day or two, so a paper listed 6 h
+ago has had less chance than one listed yesterday; the square root is a deliberately mild correction
+(a paper 6 h or less on the list counts its upvotes at most twice, one there a full day or more
+counts them once), because early upvotes are few and noisy.
+
+Everything is logarithmic because popularity is heavy-tailed: doubling upvotes adds ln 2 = 0.69. In
+a topic digest relevance spans about 3 points between a threshold match (r ~ 0.33, 2.0 points) and a
+strong one (r ~ 0.85, 5.1 points), worth a ~15x upvote ratio, so a paper squarely on the topic is not
+buried under a popular paper that merely qualifies, while a strong match with 2 upvotes still does
+not beat a good one with 200. Stars and comments are secondary signals: a 1,000-star repository adds
+0.69, like doubling upvotes; 3 comments add 0.35. Ties break by upvotes (more first), then arXiv id (ascending), so the
+order is total and deterministic.
+
+The topic-independent parts of a paper depend only on the paper and the minute, so they are cached
+per paper object (bounded): the daily fan-out ranks the same papers for thousands of channels.
+
+`explain` turns the parts into one line each for `/papers why`; the parts always sum to the score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time
+from functools import lru_cache
+
+from bot.papers import Paper
+from bot.ranking.query import TopicQuery
+from bot.ranking.text_index import paper_index
+from bot.ranking.topics import Hit, fields_of, match_entry, strength
+from bot.ranking.types import RankedPaper, ScorePart
+
+FULL_DAY_HOURS = 24.0
+MIN_HOURS = 6.0
+RELEVANCE_WEIGHT = 6.0
+STARS_WEIGHT = 0.1
+COMMENTS_WEIGHT = 0.25
+BASE_CACHE_SIZE = 8192  # (paper, minute) entries; cleared wholesale when full
+
+
+def _minute(now: datetime) -> int:
+    """`now` in whole minutes since the epoch (naive datetimes are taken as UTC)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return int(now.timestamp() // 60)
+
+
+def hours_on_list(paper: Paper, now: datetime) -> float:
+    """Hours since the paper entered the list, counted in whole minutes of `now`; never negative."""
+    return _hours(paper, _minute(now))
+
+
+def _hours(paper: Paper, minute: int) -> float:
+    start = paper.submitted_at or datetime.combine(paper.list_day, time.min, UTC)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    return max(0.0, (minute * 60 - start.timestamp()) / 3600.0)
+
+
+def upvote_boost(hours: float) -> float:
+    """The fairness factor for young papers: sqrt(24 / clamp(hours, 6, 24)), from 2 down to 1."""
+    return math.sqrt(FULL_DAY_HOURS / min(FULL_DAY_HOURS, max(MIN_HOURS, hours)))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _age(hours: float) -> str:
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        return f"{int(hours)} h"
+    return f"{int(hours // 24)} days"
+
+
+class _Base:
+    """The topic-independent part of a paper's ranking at a given minute."""
+
+    __slots__ = ("paper", "parts", "plain", "score", "topical")
+
+    def __init__(self, paper: Paper, minute: int) -> None:
+        hours = _hours(paper, minute)
+        boost = upvote_boost(hours)
+        detail = f"{_plural(paper.upvotes, 'upvote')} in {_age(hours)} on the list"
+        if boost > 1.0005:
+            detail += f", counted ×{boost:.2f} as it has been there less than a day"
+        parts = [ScorePart("upvotes", math.log1p(paper.upvotes * boost), detail)]
+        if paper.github_stars:
+            parts.append(_stars_part(paper.github_stars))
+        if paper.comments:
+            parts.append(_comments_part(paper.comments))
+        self.paper = paper
+        self.parts = tuple(parts)
+        self.score = _total(self.parts)
+        self.plain: RankedPaper | None = None  # the no-topic RankedPaper, built on first use
+        # RankedPapers with topics, keyed by the ids of their Hits (kept alive by the value, so an id
+        # cannot be reused while its entry exists).
+        self.topical: dict[tuple[int, ...], tuple[tuple[Hit, ...], RankedPaper]] = {}
+
+
+@lru_cache(maxsize=4096)
+def _stars_part(stars: int) -> ScorePart:
+    return ScorePart("stars", STARS_WEIGHT * math.log1p(stars), _plural(stars, "GitHub star"))
+
+
+@lru_cache(maxsize=1024)
+def _comments_part(comments: int) -> ScorePart:
+    return ScorePart("comments", COMMENTS_WEIGHT * math.log1p(comments), _plural(comments, "comment"))
+
+
+_BASES: dict[tuple[int, int], _Base] = {}
+
+
+def _base(paper: Paper, minute: int) -> _Base:
+    """Cached per paper object and minute: the daily fan-out ranks the same papers for many channels."""
+    key = (id(paper), minute)
+    base = _BASES.get(key)
+    if base is None or base.paper is not paper:  # `is`: an id can be reused once a paper is freed
+        if len(_BASES) >= BASE_CACHE_SIZE:
+            _BASES.clear()
+        base = _BASES[key] = _Base(paper, minute)
+    return base
+
+
+def clear_score_cache() -> None:
+    """Forget cached score parts (tests and benchmarks measuring cold runs)."""
+    _BASES.clear()
+    _TOPIC_INFO.clear()
+
+
+def _total(parts: Sequence[ScorePart]) -> float:
+    score = 0.0
+    for part in parts:  # the same order explain() lists them in, so they sum to the score exactly
+        score += part.value
+    return score
+
+
+_TOPIC_INFO: dict[tuple[Hit, ...], tuple[ScorePart, tuple[str, ...], tuple[str, ...]]] = {}
+_TOPICAL_SIZE = 16  # topic sets remembered per paper
+
+
+def _topic_info(hits: tuple[Hit, ...]) -> tuple[ScorePart, tuple[str, ...], tuple[str, ...]]:
+    """The relevance part, matched topics and matched terms of some topic matches. Shared: the same
+    matches recur across papers (relevance takes few distinct values)."""
+    info = _TOPIC_INFO.get(hits)
+    if info is None:
+        best = hits[0]
+        for h in hits:
+            if h[1] > best[1]:
+                best = h
+        text, score, best_terms, mask = best
+        detail = (
+            f"{strength(score)} match for “{text}”: {', '.join(best_terms)} in {', '.join(fields_of(mask))}"
+        )
+        if len(hits) > 1:
+            detail += "; also matches " + ", ".join(f"“{h[0]}”" for h in hits if h is not best)
+            terms: list[str] = []
+            for h in hits:
+                terms.extend(t for t in h[2] if t not in terms)
+            topics, all_terms = tuple(h[0] for h in hits), tuple(terms)
+        else:
+            topics, all_terms = (text,), best_terms
+        if len(_TOPIC_INFO) >= BASE_CACHE_SIZE:
+            _TOPIC_INFO.clear()
+        part = ScorePart("relevance", RELEVANCE_WEIGHT * score, detail)
+        info = _TOPIC_INFO[hits] = (part, topics, all_terms)
+    return info
+
+
+def _plain(base: _Base) -> RankedPaper:
+    if base.plain is None:
+        base.plain = RankedPaper(paper=base.paper, score=base.score, parts=base.parts)
+    return base.plain
+
+
+def _with_topics(base: _Base, hits: tuple[Hit, ...]) -> RankedPaper:
+    key = tuple(map(id, hits))
+    known = base.topical.get(key)
+    if known is not None:
+        return known[1]
+    part, topics, terms = _topic_info(hits)
+    parts = (base.parts[0], part, *base.parts[1:])
+    ranked = RankedPaper(
+        paper=base.paper, score=_total(parts), parts=parts, matched_topics=topics, matched_terms=terms
+    )
+    if len(base.topical) >= _TOPICAL_SIZE:
+        base.topical.clear()
+    base.topical[key] = (hits, ranked)
+    return ranked
+
+
+def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: datetime) -> list[RankedPaper]:
+    """Score and sort `papers`, best first. With `topics`, keep only papers matching at least one."""
+    papers = list(papers)
+    minute = _minute(now)
+    topics = list({t.text: t for t in topics}.values())  # a topic listed twice counts once
+    if not topics:
+        ranked = [_plain(_base(p, minute)) for p in papers]
+    else:
+        indexes = [paper_index(p) for p in papers]
+        token_sets = [idx.tokens for idx in indexes]
+        found: dict[int, list[Hit]] = {}
+        for topic in topics:
+            for k in topic.candidates(token_sets):
+                hit = match_entry(topic, indexes[k])
+                if hit is not None:
+                    if k in found:
+                        found[k].append(hit)
+                    else:
+                        found[k] = [hit]
+        ranked = [_with_topics(_base(papers[k], minute), tuple(hits)) for k, hits in found.items()]
+    ranked.sort(key=_order)
+    return ranked
+
+
+def _order(r: RankedPaper) -> tuple[float, int, str]:
+    return (-r.score, -r.paper.upvotes, r.paper.id)
+
+
+def explain(ranked: RankedPaper) -> list[str]:
+    """One line per score part, e.g. ``"upvotes +4.22: 67 upvotes in 18 h on the list"``."""
+    return [f"{part.name} {part.value:+.2f}: {part.detail}" for part in ranked.parts]

@@ -1,0 +1,168 @@
+"""Every Redis key papers-bot writes, built in one place. This docstring is the key schema.
+
+``P`` is ``REDIS_KEY_PREFIX`` (default ``papers``); it may not contain ``{``, ``}`` or whitespace.
+A channel is written ``{platform:team:channel}`` (team = Slack workspace or Discord guild); the
+ids are percent-escaped so that ``:``, ``{``, ``}``, ``%`` and whitespace never occur inside one.
+The braces are a Redis Cluster *hash tag*: every key of one channel lands in the same slot, so
+the Lua scripts that touch a channel's subscription, posted record and claim together stay
+legal on a cluster. Nothing multi-key ever spans two channels; a fan-out over many channels uses
+non-transactional pipelines only.
+
+Per channel (hash tag ``{platform:team:channel}``)::
+
+    P:sub:{slack:T1:C1}               HASH   the subscription and its status
+        cfg            compact JSON, defaults left out: {"at": "HH:MM", "tz": "Europe/Paris",
+                       "n": papers per post, "t": [topics], "wd": 1 (weekdays only),
+                       "nn": 1 (post a "nothing new today" line)}
+        v              version, +1 on every change of cfg or pause state (due-index sync)
+        created_at     epoch seconds
+        changed_by     who changed it last ("slack:U123", "papers-bot", ...)
+        changed_at     epoch seconds
+        paused         "1" when paused (absent otherwise)
+        paused_reason  why (typed by a person, or e.g. "channel_not_found" from the engine)
+        paused_at      epoch seconds
+        last_post_at   epoch seconds of the last daily post
+        last_post_day  local date (YYYY-MM-DD) of that post
+        last_post_count  papers in it (0: a "nothing new today" line)
+        last_message_id  the platform's message id
+        last_result    posted | nothing_new | retrying | failed | unconfirmed
+        last_run_day   local date of last_result
+        last_error     the last delivery error, "" once a post succeeds
+        last_error_at  epoch seconds
+    P:posted:{slack:T1:C1}            ZSET   canonical paper id -> epoch seconds it was posted;
+                                             trimmed to POSTED_RETENTION_DAYS on each write and
+                                             expiring that long after the last write
+    P:claim:{slack:T1:C1}:2025-10-15  HASH   the delivery of one local day (expires 48 h after
+                                             it is first claimed; once sent, an hour after the
+                                             local day ends)
+        s   claimed | retry | sent | empty | failed
+        o   owner (engine instance id) while claimed
+        l   lease end, Redis server time in ms (the owner renews it while it lives)
+        a   attempts so far
+        r   retry not before (epoch seconds) when s = retry
+        p   space-separated paper ids picked for this day (so a take-over re-sends the same)
+        m   platform message id once sent
+        e   last error
+
+Global (one slot each; single-key commands only)::
+
+    P:platforms                       SET    platforms that have subscriptions ("slack", ...)
+    P:due:slack                       ZSET   member "team:channel" -> epoch seconds of the next
+                                             moment the engine must look at the channel; paused
+                                             channels are not in it
+    P:chans:slack:T1                  SET    channel ids subscribed in one workspace or guild
+    P:hf:day:2025-10-15               STRING "<fetched_at_ms>\\n<JSON list of Paper.to_dict()>"
+    P:hf:lock:2025-10-15              STRING single-flight lock of one HF fetch (token, PX)
+    P:hf:err:2025-10-15               STRING last fetch error, kept a few seconds so that the
+                                             waiters of a failed fetch do not all retry HF
+    P:seen:slack:<hash>               STRING a request the platform delivered (30 minutes), so a
+                                             redelivery (Slack's X-Slack-Retry-Num) is answered once
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+_UNSAFE = re.compile(r"[%:{}\s]")
+_PLATFORM = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
+
+
+def escape_id(value: str) -> str:
+    """Percent-escape the characters that would break the key grammar (``%``, ``:``, braces, blanks)."""
+    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), value)
+
+
+def unescape_id(value: str) -> str:
+    if "%" not in value:
+        return value
+    return re.sub(r"(?:%[0-9A-F]{2})+", lambda m: bytes.fromhex(m.group().replace("%", "")).decode(), value)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ChannelRef:
+    """One chat channel: (platform, workspace or guild, channel). Ids are the platforms' own."""
+
+    platform: str  # "slack", "discord", ...
+    team: str  # Slack team/workspace id, Discord guild id
+    channel: str  # channel id
+
+    # ``platform:team:channel``, escaped: the hash tag's content and the channel's name in logs.
+    tag: str = field(init=False, repr=False, compare=False)
+    # The channel's member in its platform's due index: ``team:channel``, escaped.
+    member: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not _PLATFORM.match(self.platform):
+            raise ValueError(f"invalid platform name {self.platform!r}")
+        if not self.team or not self.channel:
+            raise ValueError("team and channel ids must not be empty")
+        member = f"{escape_id(self.team)}:{escape_id(self.channel)}"
+        object.__setattr__(self, "member", member)
+        object.__setattr__(self, "tag", f"{self.platform}:{member}")
+
+    @classmethod
+    def from_member(cls, platform: str, member: str) -> ChannelRef:
+        team, channel = member.split(":", 1)
+        return cls(platform, unescape_id(team), unescape_id(channel))
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class Keys:
+    """Builds every key from the prefix; see the module docstring for what each holds."""
+
+    __slots__ = ("prefix",)
+
+    def __init__(self, prefix: str = "papers") -> None:
+        if not prefix or re.search(r"[{}\s]", prefix):
+            raise ValueError("REDIS_KEY_PREFIX must be non-empty, without braces or blanks")
+        self.prefix = prefix
+
+    # --- per channel, all in the slot of {platform:team:channel} ---------------------------
+    def sub(self, ch: ChannelRef) -> str:
+        return f"{self.prefix}:sub:{{{ch.tag}}}"
+
+    def posted(self, ch: ChannelRef) -> str:
+        return f"{self.prefix}:posted:{{{ch.tag}}}"
+
+    def claim(self, ch: ChannelRef, local_day: date) -> str:
+        return f"{self.prefix}:claim:{{{ch.tag}}}:{local_day.isoformat()}"
+
+    def channel_keys(self, ch: ChannelRef, local_day: date) -> tuple[str, str, str]:
+        """(claim, posted, sub): the KEYS of the delivery scripts, all in one slot."""
+        return self.claim(ch, local_day), self.posted(ch), self.sub(ch)
+
+    # --- global ----------------------------------------------------------------------------
+    def platforms(self) -> str:
+        return f"{self.prefix}:platforms"
+
+    def due(self, platform: str) -> str:
+        return f"{self.prefix}:due:{platform}"
+
+    def team_channels(self, platform: str, team: str) -> str:
+        return f"{self.prefix}:chans:{platform}:{escape_id(team)}"
+
+    def hf_day(self, day: date) -> str:
+        return f"{self.prefix}:hf:day:{day.isoformat()}"
+
+    def hf_lock(self, day: date) -> str:
+        return f"{self.prefix}:hf:lock:{day.isoformat()}"
+
+    def hf_error(self, day: date) -> str:
+        return f"{self.prefix}:hf:err:{day.isoformat()}"
+
+    def seen(self, platform: str, request_hash: str) -> str:
+        return f"{self.prefix}:seen:{platform}:{request_hash}"
+
+
+def hash_slot_tag(key: str) -> str:
+    """The part of `key` Redis Cluster hashes (its first non-empty ``{...}``), for tests and checks."""
+    start = key.find("{")
+    if start >= 0:
+        end = key.find("}", start + 1)
+        if end > start + 1:
+            return key[start + 1 : end]
+    return key

@@ -1,0 +1,239 @@
+"""Lua scripts of the delivery protocol, and running them in pipelines.
+
+Every script touches only the keys of one channel (one hash tag, one cluster slot). Scripts are
+loaded once per connection pool and run with EVALSHA; a server that lost its script cache
+(restart, SCRIPT FLUSH) answers NOSCRIPT and the affected calls are re-sent after a SCRIPT LOAD.
+Lease times come from the Redis server's clock (TIME), so replicas with skewed clocks agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError, ResponseError
+
+from bot.store import resp
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    source: str
+    sha: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())
+
+
+_NOW_MS = """
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+# Claim a channel's local day and pick its papers, atomically.
+# KEYS: claim, posted, sub
+# ARGV: owner, lease_ms, ttl_s, want, note (1: post "nothing new"), now_s (logical), local_day,
+#       complete (1: the candidates are the whole ranked list), candidate ids...
+# Returns one space-separated string (one reply value to parse, not a dozen):
+#   'claimed ATTEMPT CHECKED ID...'   claimed; the ids to post (none: a "nothing new" line)
+#   'recover ATTEMPT ID...'           took over an expired lease: re-send these ids
+#   'more CHECKED'                    every given candidate was posted: send more candidates
+#   'empty CHECKED'                   nothing new and no "nothing new" line wanted: day done
+#   'busy OWNER' | 'wait RETRY_AT' | 'done STATE' | 'paused' | 'gone'
+CLAIM = Script(
+    "claim",
+    _NOW_MS
+    + """
+local sub = redis.call('HMGET', KEYS[3], 'cfg', 'paused')
+if not sub[1] then return 'gone' end
+if sub[2] == '1' then return 'paused' end
+local c = redis.call('HMGET', KEYS[1], 's', 'o', 'l', 'a', 'r', 'p')
+local state = c[1]
+local attempts = tonumber(c[4]) or 0
+if state then
+  if state == 'claimed' then
+    if tonumber(c[3]) > now_ms then return 'busy ' .. (c[2] or '') end
+    redis.call('HSET', KEYS[1], 'o', ARGV[1], 'l', now_ms + tonumber(ARGV[2]), 'a', attempts + 1)
+    return 'recover ' .. (attempts + 1) .. ' ' .. (c[6] or '')
+  elseif state == 'retry' then
+    if tonumber(c[5]) > tonumber(ARGV[6]) then return 'wait ' .. c[5] end
+  else
+    return 'done ' .. state
+  end
+end
+local want = tonumber(ARGV[4])
+local picks = {}
+local checked = 0
+if #ARGV >= 9 then
+  -- ZMSCORE (Redis >= 6.2) checks every candidate in one call; older servers: one ZSCORE each.
+  local ok, scores = pcall(redis.call, 'ZMSCORE', KEYS[2], unpack(ARGV, 9))
+  for i = 9, #ARGV do
+    checked = checked + 1
+    local score
+    if ok then score = scores[i - 8] else score = redis.call('ZSCORE', KEYS[2], ARGV[i]) end
+    if not score then
+      picks[#picks + 1] = ARGV[i]
+      if #picks >= want then break end
+    end
+  end
+end
+if #picks < want and ARGV[8] ~= '1' then return 'more ' .. checked end
+if #picks == 0 and ARGV[5] ~= '1' then
+  redis.call('HSET', KEYS[1], 's', 'empty')
+  if not state then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+  redis.call('HSET', KEYS[3], 'last_result', 'nothing_new', 'last_run_day', ARGV[7])
+  return 'empty ' .. checked
+end
+redis.call('HSET', KEYS[1], 's', 'claimed', 'o', ARGV[1], 'l', now_ms + tonumber(ARGV[2]),
+           'a', attempts + 1, 'p', table.concat(picks, ' '))
+if not state then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return 'claimed ' .. (attempts + 1) .. ' ' .. checked .. ' ' .. table.concat(picks, ' ')
+""",
+)
+
+# Record the end of one delivery attempt.
+# KEYS: claim, posted, sub
+# ARGV: owner, outcome, now_s, cutoff_s, retention_s, local_day, text, retry_at, ids...
+#   outcome 'sent'  : text = message id; ids were posted. Recorded even if the lease was lost
+#                     (the post is out, so its papers must never be posted again). ARGV[8] is
+#                     how long the claim must stay: until an hour after the local day ends.
+#   outcome 'retry' : text = error; released for a retry at retry_at (only while we own it).
+#   outcome 'failed': text = error; given up for the day (only while we own it).
+#   outcome 'gone'  : text = reason; given up and the subscription paused with the reason.
+# Returns the subscription's version after the update (false if it no longer exists); it is
+# read before anything else the script does, i.e. after the commands queued before it.
+FINISH = Script(
+    "finish",
+    """
+local outcome = ARGV[2]
+local now = ARGV[3]
+local version = redis.call('HGET', KEYS[3], 'v')
+if outcome == 'sent' then
+  redis.call('HSET', KEYS[1], 's', 'sent', 'm', ARGV[7], 'o', '')
+  redis.call('HDEL', KEYS[1], 'l', 'p')
+  -- needed only until the local day is over (no second post that day): ARGV[8] seconds
+  redis.call('EXPIRE', KEYS[1], ARGV[8])
+  local n = #ARGV - 8
+  if n > 0 then
+    local args = {}
+    for i = 9, #ARGV do args[#args + 1] = now; args[#args + 1] = ARGV[i] end
+    redis.call('ZADD', KEYS[2], unpack(args))
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[4])
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
+  if version then
+    redis.call('HSET', KEYS[3], 'last_post_at', now, 'last_post_day', ARGV[6], 'last_post_count', n,
+               'last_message_id', ARGV[7], 'last_result', n > 0 and 'posted' or 'nothing_new',
+               'last_run_day', ARGV[6], 'last_error', '', 'last_error_at', '')
+  end
+elseif redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
+  if outcome == 'retry' then
+    redis.call('HSET', KEYS[1], 's', 'retry', 'r', ARGV[8], 'o', '', 'e', ARGV[7])
+  else
+    redis.call('HSET', KEYS[1], 's', 'failed', 'o', '', 'e', ARGV[7])
+  end
+  if version then
+    redis.call('HSET', KEYS[3], 'last_error', ARGV[7], 'last_error_at', now, 'last_run_day', ARGV[6],
+               'last_result', outcome == 'retry' and 'retrying' or 'failed')
+    if outcome == 'gone' then
+      redis.call('HSET', KEYS[3], 'paused', '1', 'paused_reason', ARGV[7], 'paused_at', now,
+                 'changed_by', 'papers-bot', 'changed_at', now)
+      version = redis.call('HINCRBY', KEYS[3], 'v', 1)
+    end
+  end
+end
+if not version then return false end
+return tostring(version)
+""",
+)
+
+# Extend the lease of claims this owner still holds.  KEYS: claim  ARGV: owner, lease_ms
+# Returns 1 if renewed, 0 if the claim is no longer ours (finished, or taken over).
+RENEW = Script(
+    "renew",
+    _NOW_MS
+    + """
+local c = redis.call('HMGET', KEYS[1], 's', 'o')
+if c[1] == 'claimed' and c[2] == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'l', now_ms + tonumber(ARGV[2]))
+  return 1
+end
+return 0
+""",
+)
+
+# Give back a claim whose send never started (shutdown).  KEYS: claim  ARGV: owner
+RELEASE = Script(
+    "release",
+    """
+local c = redis.call('HMGET', KEYS[1], 's', 'o', 'a')
+if c[1] == 'claimed' and c[2] == ARGV[1] then
+  redis.call('HSET', KEYS[1], 's', 'retry', 'r', '0', 'o', '', 'a', math.max(0, (tonumber(c[3]) or 1) - 1))
+  return 1
+end
+return 0
+""",
+)
+
+# Delete a lock only if it still holds our token.  KEYS: lock  ARGV: token
+UNLOCK = Script(
+    "unlock",
+    """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+""",
+)
+
+ALL = (CLAIM, FINISH, RENEW, RELEASE, UNLOCK)
+
+
+def evalsha_args(script: Script, keys: Sequence[str], args: Sequence[Any]) -> tuple[Any, ...]:
+    return ("EVALSHA", script.sha, len(keys), *keys, *args)
+
+
+async def load_scripts(redis: Redis) -> None:
+    """SCRIPT LOAD every script (idempotent)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for script in ALL:
+            pipe.script_load(script.source)
+        await pipe.execute()
+
+
+async def run_batch(redis: Redis, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Run commands in one non-transactional pipeline (bot.store.resp: one write, one read pass);
+    re-run NOSCRIPT failures after loading the scripts.
+
+    Other per-command errors are returned in place (as exception objects), not raised. Replies
+    are decoded strings, whatever the client's decode_responses.
+    """
+    if not commands:
+        return []
+    results = await _pipeline(redis, commands)
+    missing = [i for i, r in enumerate(results) if _is_noscript(r)]
+    if missing:
+        await load_scripts(redis)
+        again = await _pipeline(redis, [commands[i] for i in missing])
+        for i, result in zip(missing, again, strict=True):
+            results[i] = result
+    return results
+
+
+async def run_one(redis: Redis, script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    [result] = await run_batch(redis, [evalsha_args(script, keys, args)])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _is_noscript(result: Any) -> bool:
+    return isinstance(result, NoScriptError) or (
+        isinstance(result, ResponseError) and str(result).startswith("NOSCRIPT")
+    )
+
+
+async def _pipeline(redis: Redis, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+    return await resp.execute(redis, commands)

@@ -1,0 +1,206 @@
+"""The Discord app in-process against the local Discord stand-in, real Redis and the fake HF API.
+
+Every test here ends by checking every message the bot sent (message creates, interaction
+answers, followups and edits): `allowed_mentions` allows nothing, and no text could ping anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from adapters.discord.client import PapersBot, ShardedPapersBot, create_client
+from bot.settings import Settings, load_settings
+from bot.store import ChannelRef, State, open_state
+from tests.discord_standin import DiscordStandIn, DispatchedInteraction, RecordedRequest, point_discord_py
+from tests.discord_standin import payloads as p
+from tests.factories import api_item
+from tests.fake_hf import FakeHF
+
+TOKEN = "papers.standin.token"
+TODAY = date(2025, 10, 15)  # a Wednesday
+NOW = datetime(2025, 10, 15, 12, 0, tzinfo=UTC)
+GUILD = p.DEFAULT_GUILD_ID
+GENERAL = p.DEFAULT_CHANNEL_ID  # where slash commands are typed by default
+PAPERS = p.DEFAULT_PAPERS_CHANNEL_ID
+GENERAL_REF = ChannelRef("discord", str(GUILD), str(GENERAL))
+PAPERS_REF = ChannelRef("discord", str(GUILD), str(PAPERS))
+
+MEMBER = p.DEFAULT_EVERYONE_PERMISSIONS
+MANAGER = p.DEFAULT_EVERYONE_PERMISSIONS | p.P_MANAGE_CHANNELS
+ADMIN = p.DEFAULT_EVERYONE_PERMISSIONS | p.P_ADMINISTRATOR
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+CALLBACK = "POST /interactions/{interaction_id}/{interaction_token}/callback"
+MESSAGE_CREATE = "POST /channels/{channel_id}/messages"
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def day_items(day: date, n: int, **overrides: Any) -> list[dict[str, Any]]:
+    return [
+        api_item(
+            f"2510.{day.day:02d}{i:03d}", title=f"Paper {i} of {day}", upvotes=100 - i, day=day, **overrides
+        )
+        for i in range(n)
+    ]
+
+
+# ---------------------------------------------------------------- no mentions, ever
+
+_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
+
+
+def message_bodies(requests: list[RecordedRequest]) -> list[dict[str, Any]]:
+    """Every message body the bot sent: creates, interaction answers, followups, edits."""
+    bodies = []
+    for r in requests:
+        if r.route is None or not isinstance(r.json, dict):
+            continue
+        if r.route == MESSAGE_CREATE or r.route.startswith(("POST /webhooks/", "PATCH /webhooks/")):
+            bodies.append(r.json)
+        elif r.route == CALLBACK and r.json.get("type") in (4, 7):
+            bodies.append(r.json["data"])
+    return bodies
+
+
+def texts(body: dict[str, Any]) -> list[str]:
+    out = [body.get("content") or ""]
+    for embed in body.get("embeds") or ():
+        out += [embed.get("title", ""), embed.get("description", "")]
+        out += [embed.get("footer", {}).get("text", ""), embed.get("author", {}).get("name", "")]
+        for f in embed.get("fields", ()):
+            out += [f["name"], f["value"]]
+    return out
+
+
+def assert_mention_free(requests: list[RecordedRequest]) -> None:
+    for body in message_bodies(requests):
+        assert body.get("allowed_mentions") == {"parse": []}, body
+        for text in texts(body):
+            assert not _MENTION.search(text), text
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def hf_items() -> dict[str, list[dict[str, Any]]]:
+    return {TODAY.isoformat(): day_items(TODAY, 12)}
+
+
+@pytest.fixture
+def fake_hf(hf_items: dict[str, list[dict[str, Any]]]) -> Iterator[FakeHF]:
+    with FakeHF() as server:
+        server.days.update(hf_items)
+        yield server
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def settings(
+    redis_url: str, key_prefix: str, fake_hf: FakeHF, tmp_path: Path, settings_overrides: dict[str, Any]
+) -> Settings:
+    values: dict[str, Any] = {
+        "redis_url": redis_url,
+        "redis_key_prefix": key_prefix,
+        "papers_data_dir": tmp_path,
+        "hf_endpoint": fake_hf.url,
+        "hf_max_retries": 0,
+        "hf_timeout_seconds": 2.0,
+        "daily_tick_seconds": 0.2,
+        "discord_token": TOKEN,
+        **settings_overrides,
+    }
+    return load_settings(None, **values)
+
+
+@pytest.fixture
+async def state(settings: Settings) -> AsyncIterator[State]:
+    state = await open_state(settings)
+    try:
+        yield state
+    finally:
+        await state.aclose()
+
+
+@pytest.fixture
+def standin_options() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+async def standin(standin_options: dict[str, Any]) -> AsyncIterator[DiscordStandIn]:
+    async with DiscordStandIn(token=TOKEN, fail_on_unknown_routes=True, **standin_options) as server:
+        with point_discord_py(server.api_url, server.gateway_url):
+            yield server
+        assert_mention_free(server.requests)
+
+
+@contextlib.asynccontextmanager
+async def running(client: discord.Client, *, within: float = 5.0) -> AsyncIterator[discord.Client]:
+    """Run `client` until it is ready; always close it before the stand-in goes away."""
+    task = asyncio.create_task(client.start(TOKEN))
+    ready = asyncio.create_task(client.wait_until_ready())
+    try:
+        done, _ = await asyncio.wait({task, ready}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()
+            raise AssertionError("client stopped before becoming ready")
+        if ready not in done:
+            raise TimeoutError(f"client not ready within {within}s")
+        yield client
+    finally:
+        ready.cancel()
+        await client.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, within)
+
+
+def make_bot(settings: Settings, state: State, **options: Any) -> PapersBot | ShardedPapersBot:
+    """The app's client as `papers-bot discord` builds it, with the test clock and no daily loop task."""
+    options.setdefault("guild_ready_timeout", 0.05)
+    options.setdefault("clock", lambda: NOW)
+    return create_client(settings, state, with_daily=False, **options)
+
+
+@pytest.fixture
+async def bot(standin: DiscordStandIn, settings: Settings, state: State) -> AsyncIterator[PapersBot]:
+    client = make_bot(settings, state)
+    assert isinstance(client, PapersBot)
+    async with running(client):
+        yield client
+
+
+async def command(
+    standin: DiscordStandIn, sub: str, *options: dict[str, Any], permissions: int = MEMBER, **kwargs: Any
+) -> DispatchedInteraction:
+    """Dispatch `/papers SUB options...` typed by someone with `permissions` in the channel."""
+    payload = standin.command_interaction(
+        "papers", p.subcommand(sub, *options), member_permissions=permissions, **kwargs
+    )
+    return await standin.dispatch_interaction(payload)
+
+
+async def answer(sent: DispatchedInteraction, *, within: float = 5.0) -> dict[str, Any]:
+    """The answer's message data (a direct answer, or the edit that replaced a deferral) and its flags."""
+    callback = await sent.callback(timeout=within)
+    assert callback.status in (200, 204), callback.response
+    if callback.json["type"] == 4:
+        return callback.json["data"]
+    assert callback.json["type"] == 5
+    edit = await sent.original_edit(timeout=within)
+    assert edit.status == 200, edit.response
+    return {**edit.json, "flags": callback.json.get("data", {}).get("flags", 0)}

@@ -6,14 +6,18 @@ from datetime import datetime
 
 from bot.commands.language import Pause, Resume, SetCount, SetTime, Subscribe, Unsubscribe
 from bot.commands.replies import Notice, Reply, quote
+from bot.commands.syntax import spell
 from bot.ranking import QueryError, TopicQuery
 from bot.render.textkit import format_day, plural
 from bot.store import ChannelRef, ChannelStatus, Subscription, SubscriptionStore
 
-NOT_SUBSCRIBED = Notice(
-    "This channel has no daily post",
-    ("Start it with `/papers subscribe`, or follow a topic with `/papers subscribe diffusion`.",),
-)
+
+def not_subscribed(platform: str) -> Notice:
+    start, follow = spell("subscribe", platform), spell("subscribe diffusion", platform)
+    return Notice(
+        "This channel has no daily post", (f"Start it with `{start}`, or follow a topic with `{follow}`.",)
+    )
+
 
 ChangeCommand = Subscribe | Unsubscribe | SetTime | SetCount | Pause | Resume
 
@@ -53,7 +57,7 @@ async def change(command: ChangeCommand, store: SubscriptionStore, channel: Chan
     if isinstance(command, Unsubscribe):
         if command.query == "all":
             if not await store.unsubscribe(channel, by=by):
-                return NOT_SUBSCRIBED
+                return not_subscribed(channel.platform)
             return Notice(
                 "Daily post stopped", ("Papers already posted here will not be posted again.",), tone="ok"
             )
@@ -75,7 +79,7 @@ async def change(command: ChangeCommand, store: SubscriptionStore, channel: Chan
 async def topics(store: SubscriptionStore, channel: ChannelRef) -> Reply:
     sub = await store.get(channel)
     if sub is None:
-        return NOT_SUBSCRIBED
+        return not_subscribed(channel.platform)
     if not sub.topics:
         return Notice(
             "This channel follows no topics", ("Its daily post carries the top papers of the day.",)
@@ -93,7 +97,7 @@ def _when(moment: datetime, sub: Subscription) -> str:
 async def status(store: SubscriptionStore, channel: ChannelRef, now: datetime) -> Reply:
     found: ChannelStatus | None = await store.status(channel, now=now)
     if found is None:
-        return NOT_SUBSCRIBED
+        return not_subscribed(channel.platform)
     sub = found.subscription
     lines = describe(sub)
     if found.next_post_at is not None:

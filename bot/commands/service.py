@@ -30,6 +30,7 @@ from bot.commands.language import (
 )
 from bot.commands.papers import show_papers, why
 from bot.commands.replies import Notice, Reply
+from bot.commands.syntax import spell
 from bot.observability import metrics
 from bot.store import NotSubscribed, RedisUnavailable, State, SubscriptionError
 from bot.store.keys import ChannelRef
@@ -78,7 +79,10 @@ def refused(platform: str) -> Notice:
     need = "Manage Channels permission" if platform == "discord" else "to be a workspace admin or owner"
     return Notice(
         "Only people who manage this channel can change its daily post",
-        (f"You need {need}. Anyone can use `/papers`, `/papers topics` and `/papers status`.",),
+        (
+            f"You need {need}. Anyone can use `{spell('', platform)}`, `{spell('topics', platform)}` "
+            f"and `{spell('status', platform)}`.",
+        ),
         tone="warning",
     )
 
@@ -118,7 +122,7 @@ class CommandService:
         except SubscriptionError as exc:
             return Notice("That setting doesn't work", (str(exc),), tone="warning")
         except NotSubscribed:
-            return channel_answers.NOT_SUBSCRIBED
+            return channel_answers.not_subscribed(caller.channel.platform)
         except (RedisError, RedisUnavailable, OSError) as exc:
             log.warning("storage unavailable for %s: %s", type(command).__name__, exc)
             return STORAGE_DOWN
@@ -142,4 +146,4 @@ class CommandService:
         if isinstance(command, Status):
             return await channel_answers.status(state.subscriptions, caller.channel, now)
         assert isinstance(command, Help)
-        return help_notice(command)
+        return help_notice(command, caller.channel.platform)

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from redis.asyncio import Redis
 
-from bot.commands import CommandService, Listing, Notice, ShowPapers
-from bot.store import build_state
+from bot.commands import Caller, CommandService, Listing, Notice, ShowPapers
+from bot.store import ChannelRef, build_state
 from bot.store.embedded import free_port
 from tests.commands.conftest import CHANNEL, MANAGER, MEMBER, NOW, TODAY
 from tests.conftest import HF_DAILY_DAYS, load_real_day
@@ -192,6 +192,10 @@ async def test_help_and_typos(service: CommandService) -> None:
     assert (await notice(service, "help")).lines[0].startswith("`/papers` the latest day's top 5")
     typo = await notice(service, "subscibe diffusion")
     assert typo.lines[:2] == ("I don't know `subscibe`.", "Did you mean `/papers subscribe diffusion`?")
+    on_discord = Caller(ChannelRef("discord", "G1", "C1"), "discord:1", can_manage=True)
+    bad_time = await notice(service, "time", on_discord)
+    assert "Did you mean `/papers time time:09:00 timezone:Europe/Berlin`?" in bad_time.lines
+    assert any("`/papers top count:10`" in line for line in bad_time.lines)
 
 
 async def test_storage_down_is_a_friendly_answer(settings) -> None:

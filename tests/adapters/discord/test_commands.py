@@ -153,7 +153,8 @@ async def test_dates_weeks_and_help(standin: DiscordStandIn, bot, fake_hf: FakeH
     week = await answer(await command(standin, "week", p.option("top", 20)))
     assert len(week["embeds"]) <= rest.MAX_EMBEDS  # more papers continue in followups
     help_ = await answer(await command(standin, "help"))
-    assert help_["flags"] & EPHEMERAL and "subscribe" in help_["content"]
+    assert help_["flags"] & EPHEMERAL and "`/papers subscribe topic:" in help_["content"]
+    assert "`/papers top count:10`" in help_["content"] and "/papers top 10" not in help_["content"]
 
 
 async def test_a_long_listing_continues_in_followups_each_within_limits(

@@ -33,11 +33,6 @@ def first_post_day(schedule: Schedule, day: date) -> date:
     return day
 
 
-def due_at(schedule: Schedule, now: datetime) -> datetime:
-    """The post instant of the first post day from local today on (it may be in the past)."""
-    return post_instant(schedule, first_post_day(schedule, local_today(schedule, now)))
-
-
 def next_after(schedule: Schedule, day: date) -> datetime:
     """The post instant of the first post day after local date `day`."""
     return post_instant(schedule, first_post_day(schedule, day + timedelta(days=1)))

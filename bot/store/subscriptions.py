@@ -72,12 +72,6 @@ class SubscriptionStore:
         data = await self._redis.hgetall(self._keys.sub(channel))
         return Subscription.from_hash(channel, data) if data.get("cfg") else None
 
-    async def require(self, channel: ChannelRef) -> Subscription:
-        sub = await self.get(channel)
-        if sub is None:
-            raise NotSubscribed(channel)
-        return sub
-
     async def list_team(self, platform: str, team: str) -> list[Subscription]:
         """Every subscription of one workspace or guild, by channel id."""
         ids = sorted(await self._redis.smembers(self._keys.team_channels(platform, team)))

@@ -46,6 +46,8 @@ def test_weekdays_only_skips_the_weekend() -> None:
     assert sched.decide(every_day, saturday).due
 
 
-def test_due_at_is_today_even_when_passed() -> None:
+def test_a_passed_post_time_is_still_due_today() -> None:
     s = Schedule(post_time=time(9, 0))
-    assert sched.due_at(s, at(2025, 10, 15, 18)) == at(2025, 10, 15, 9)
+    assert sched.decide(s, at(2025, 10, 15, 18)) == sched.Decision(
+        date(2025, 10, 15), True, at(2025, 10, 15, 9)
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 SEEN_SECONDS = 30 * 60  # a response_url lives 30 minutes: no redelivery is useful after that
 SEEN_WAIT = 0.5  # seconds for that check; a Redis that does not answer must not delay the answer
+MIN_ANSWER_TIME = 0.25  # seconds the core always gets, however long the checks before it took
 
 SOMETHING_WENT_WRONG = INTERNAL_ERROR  # an exception outside the service (rendering, Slack)
 
@@ -63,8 +65,13 @@ class SlackBot:
             log.warning("could not check for a redelivery (%s); answering", str(exc) or type(exc).__name__)
             return True
 
-    async def answer(self, command: Command, *, team: str, channel: str, user: str) -> Reply:
-        """The core's answer to `command`, asking Slack about the user only for settings changes."""
+    async def answer(self, command: Command, *, team: str, channel: str, user: str, since: float) -> Reply:
+        """The core's answer to `command`, asking Slack about the user only for settings changes.
+
+        `since` is the time.monotonic() at which the request arrived: the redelivery check and
+        users.info count against the service's deadline, so the user hears back within it even
+        when Redis or Slack is slow.
+        """
         can_manage = False
         if isinstance(command, CHANGES_SETTINGS):
             try:
@@ -72,7 +79,8 @@ class SlackBot:
             except PermissionUnknown as exc:
                 return unknown_notice(str(exc))
         caller = Caller(ChannelRef(PLATFORM, team, channel), f"{PLATFORM}:{user}", can_manage)
-        return await self.service.answer(command, caller)
+        left = self.service.deadline - (time.monotonic() - since)
+        return await self.service.answer(command, caller, deadline=max(left, MIN_ANSWER_TIME))
 
 
 def build_app(bot: SlackBot, *, signing_secret: str) -> AsyncApp:

@@ -103,21 +103,22 @@ class CommandService:
         """Parse and answer what the user typed after `/papers`."""
         return await self.answer(parse(text), caller)
 
-    async def answer(self, command: Command, caller: Caller) -> Reply:
+    async def answer(self, command: Command, caller: Caller, *, deadline: float | None = None) -> Reply:
+        """The reply to `command`, within `deadline` seconds (default: the service's) whatever happens."""
         name = type(command).__name__
         started = time.perf_counter()
-        reply = await self._answer_safely(command, caller)
+        reply = await self._answer_safely(command, caller, self.deadline if deadline is None else deadline)
         metrics.COMMAND_SECONDS.labels(name).observe(time.perf_counter() - started)
         outcome = reply.tone if isinstance(reply, Notice) else "ok"
         metrics.COMMANDS.labels(name, outcome).inc()
         return reply
 
-    async def _answer_safely(self, command: Command, caller: Caller) -> Reply:
+    async def _answer_safely(self, command: Command, caller: Caller, deadline: float) -> Reply:
         try:
-            async with asyncio.timeout(self.deadline):
+            async with asyncio.timeout(deadline):
                 return await self._answer(command, caller)
         except TimeoutError:  # before OSError, of which it is a subclass
-            log.warning("%s: no answer within %.1f s", type(command).__name__, self.deadline)
+            log.warning("%s: no answer within %.1f s", type(command).__name__, deadline)
             return TOO_SLOW
         except SubscriptionError as exc:
             return Notice("That setting doesn't work", (str(exc),), tone="warning")

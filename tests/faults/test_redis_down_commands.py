@@ -19,6 +19,7 @@ import pytest
 
 from adapters.slack.daily import daily_loop as slack_daily_loop
 from adapters.slack.runtime import Runtime
+from bot.commands.service import ANSWER_DEADLINE
 from tests.adapters.discord.conftest import (
     MANAGER,
     command,
@@ -34,6 +35,9 @@ from tests.faults.conftest import Figures, RestartableRedis
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
 
 LIMIT = 3.0  # seconds from typing the command to seeing the answer
+# The core's deadline counts from the request's arrival, checks before it included, so a silent
+# Redis costs at most that plus the time to deliver the answer.
+SILENT_REDIS_LIMIT = ANSWER_DEADLINE + 0.5
 STORAGE_DOWN = "can't reach my storage"
 SLACK_TEXTS = ["", "status", "topics", "top 3", "subscribe diffusion", "time 09:00 Europe/Berlin", "pause"]
 DISCORD_COMMANDS: list[tuple[str, tuple[dict[str, Any], ...]]] = [
@@ -122,7 +126,7 @@ async def test_slack_commands_while_redis_is_unreachable(
         normal_answers_after=sum(STORAGE_DOWN not in t for _, _, t in after),
     )
     for text, seconds, answer_text in during:
-        assert seconds < LIMIT, (text, seconds)
+        assert seconds < (SILENT_REDIS_LIMIT if how == "frozen" else LIMIT), (text, seconds)
         assert STORAGE_DOWN in answer_text or "couldn't answer in time" in answer_text, (text, answer_text)
     assert health is False
     assert [t for t, _, a in after if STORAGE_DOWN in a] == []  # recovered by itself, at the first try
@@ -178,6 +182,6 @@ async def test_discord_commands_while_redis_is_unreachable(
         normal_answers_after=sum(STORAGE_DOWN not in t for _, _, t in after),
     )
     for name, seconds, text in during:
-        assert seconds < LIMIT, (name, seconds)
+        assert seconds < (SILENT_REDIS_LIMIT if how == "frozen" else LIMIT), (name, seconds)
         assert STORAGE_DOWN in text or "couldn't answer in time" in text, (name, text)
     assert [n for n, _, t in after if STORAGE_DOWN in t] == []

@@ -8,6 +8,7 @@ not a member) and removes the ephemeral preview; "More" answers the next page, e
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from adapters.slack.app import SOMETHING_WENT_WRONG
@@ -28,11 +29,13 @@ log = logging.getLogger(__name__)
 def register(app: AsyncApp, bot: SlackBot) -> None:
     async def post_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        bot.jobs.start(answer_button(bot, body, action, share=True), name=f"{POST_ACTION} button")
+        job = answer_button(bot, body, action, share=True, since=time.monotonic())
+        bot.jobs.start(job, name=f"{POST_ACTION} button")
 
     async def more_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        bot.jobs.start(answer_button(bot, body, action, share=False), name=f"{MORE_ACTION} button")
+        job = answer_button(bot, body, action, share=False, since=time.monotonic())
+        bot.jobs.start(job, name=f"{MORE_ACTION} button")
 
     app.action(POST_ACTION)(post_button)
     app.action(MORE_ACTION)(more_button)
@@ -43,7 +46,9 @@ def _id(body: dict[str, Any], name: str) -> str:
     return str(part.get("id") or "") if isinstance(part, dict) else ""
 
 
-async def answer_button(bot: SlackBot, body: dict[str, Any], action: dict[str, Any], *, share: bool) -> None:
+async def answer_button(
+    bot: SlackBot, body: dict[str, Any], action: dict[str, Any], *, share: bool, since: float
+) -> None:
     response_url = body.get("response_url")
     if not response_url:
         log.warning("button click without a response_url; nothing to answer to")
@@ -62,6 +67,7 @@ async def answer_button(bot: SlackBot, body: dict[str, Any], action: dict[str, A
             team=_id(body, "team") or str((body.get("user") or {}).get("team_id") or ""),
             channel=channel,
             user=_id(body, "user"),
+            since=since,
         )
     except Exception:
         log.exception("button %s failed", action.get("action_id"))

@@ -7,6 +7,7 @@ slow or hanging Hugging Face never makes the user see "operation_timeout".
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from adapters.slack.app import SOMETHING_WENT_WRONG
@@ -26,12 +27,14 @@ COMMAND = "/papers"
 def register(app: AsyncApp, bot: SlackBot) -> None:
     async def papers_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        bot.jobs.start(answer_command(bot, body), name=f"{COMMAND} by {body.get('user_id')}")
+        bot.jobs.start(
+            answer_command(bot, body, since=time.monotonic()), name=f"{COMMAND} by {body.get('user_id')}"
+        )
 
     app.command(COMMAND)(papers_command)
 
 
-async def answer_command(bot: SlackBot, body: dict[str, Any]) -> None:
+async def answer_command(bot: SlackBot, body: dict[str, Any], *, since: float) -> None:
     response_url = body.get("response_url")
     if not response_url:
         log.warning("%s without a response_url; nothing to answer to", COMMAND)
@@ -45,6 +48,7 @@ async def answer_command(bot: SlackBot, body: dict[str, Any]) -> None:
             team=str(body.get("team_id") or ""),
             channel=str(body.get("channel_id") or ""),
             user=str(body.get("user_id") or ""),
+            since=since,
         )
     except Exception:
         log.exception("%s %r failed", COMMAND, body.get("text"))

@@ -11,6 +11,7 @@ import pytest
 
 from bot.papers import Paper
 from bot.settings import Settings, load_settings
+from bot.source.hf_client import HFSource
 from bot.source.hf_parse import parse_items
 from bot.store import State, open_state
 
@@ -40,6 +41,14 @@ def fake_hf():
 
     with FakeHF() as server:
         yield server
+
+
+@pytest.fixture
+async def hf_source(fake_hf) -> AsyncIterator[HFSource]:
+    """The real HF client on `fake_hf`, failing at once (no retries, a 2 s timeout); closed after."""
+    settings = load_settings(None, hf_endpoint=fake_hf.url, hf_max_retries=0, hf_timeout_seconds=2)
+    async with HFSource(settings) as source:
+        yield source
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -63,3 +64,46 @@ def make_paper(paper_id: str = "2510.00001", **kwargs: Any) -> Paper:
     """A parsed Paper built through the real parser from `api_item(**kwargs)`."""
     day = kwargs.get("day", date(2025, 10, 15))
     return parse_item(api_item(paper_id, **kwargs), day)
+
+
+def _stamp(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def api_item_of(paper: Paper) -> dict[str, Any]:
+    """The API item that the parser reads back as `paper` when it is served on `paper.list_day`."""
+    if paper.submitted_at is not None and paper.submitted_at.date() != paper.list_day:
+        raise ValueError(f"{paper.id}: submitted_at {paper.submitted_at} is not on list_day {paper.list_day}")
+    fields: dict[str, Any] = {
+        "id": paper.id,
+        "authors": [{"_id": f"a{i}", "name": n, "hidden": False} for i, n in enumerate(paper.authors)],
+        "publishedAt": _stamp(paper.published_at) if paper.published_at else None,
+        "submittedOnDailyAt": _stamp(paper.submitted_at) if paper.submitted_at else None,
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": paper.upvotes,
+        "discussionId": "d" + paper.id,
+        "githubRepo": paper.github_url,
+        "githubStars": paper.github_stars,
+        "projectPage": paper.project_page,
+        "organization": {"_id": "o1", "name": paper.organization, "fullname": paper.organization}
+        if paper.organization
+        else None,
+        "ai_summary": paper.ai_summary,
+        "ai_keywords": list(paper.ai_keywords) or None,
+    }
+    item: dict[str, Any] = {
+        "paper": {k: v for k, v in fields.items() if v is not None},
+        "title": paper.title,
+        "summary": paper.abstract,
+        "numComments": paper.comments,
+        "isAuthorParticipating": False,
+    }
+    if paper.thumbnail is not None:
+        item["thumbnail"] = paper.thumbnail
+    return item
+
+
+def api_items(papers: Iterable[Paper]) -> list[dict[str, Any]]:
+    """A day's API response listing these papers, in order."""
+    return [api_item_of(p) for p in papers]

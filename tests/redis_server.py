@@ -9,7 +9,6 @@ Fixtures:
     redis_url      session: the server's redis:// URL
     key_prefix     function: a fresh prefix, e.g. "t3f9c2a1"
     redis_client   function: an asyncio client (decoded strings) on that server
-    redis_settings function: Settings with REDIS_URL and the fresh prefix (no .env read)
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from bot.settings import Settings, load_settings
 from bot.store.embedded import temporary_redis
 
 
@@ -42,8 +40,3 @@ async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
         yield client
     finally:
         await client.aclose()
-
-
-@pytest.fixture
-def redis_settings(redis_url: str, key_prefix: str, tmp_path) -> Settings:
-    return load_settings(None, redis_url=redis_url, redis_key_prefix=key_prefix, papers_data_dir=tmp_path)

@@ -1,4 +1,8 @@
-"""Engine fixtures: a State on the suite's Redis, recent list days, and recording sends."""
+"""Engine fixtures: a State on the suite's Redis, recent list days, and recording sends.
+
+The lists come over HTTP from the fake HF API (`fake_hf`, tests/fake_hf.py) through the real HFSource
+(`hf_source`); `serve(fake_hf, {day: papers})` lists Papers there as the API's JSON.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from redis.asyncio import Redis
 from bot.daily import ChannelGone, DailyEngine, Delivery, DeliveryFailed
 from bot.papers import Paper
 from bot.settings import Settings, load_settings
+from bot.source.hf_client import HFSource
 from bot.store import State, build_state
 from bot.store.scripts import load_scripts
-from tests.factories import make_paper
-from tests.store.conftest import FakeHF
+from tests.factories import api_items, make_paper
+from tests.fake_hf import FakeHF
 
 TODAY = date(2025, 10, 15)  # a Wednesday
 
@@ -35,6 +40,11 @@ def papers_of(day: date, n: int = 10, *, titles: dict[int, str] | None = None) -
         )
         for i in range(n)
     ]
+
+
+def serve(fake_hf: FakeHF, lists: dict[date, list[Paper]]) -> None:
+    """List these papers on these days in the fake HF API (other days are left as they are)."""
+    fake_hf.days.update({day.isoformat(): api_items(papers) for day, papers in lists.items()})
 
 
 class Sink:
@@ -63,27 +73,31 @@ class Sink:
 
 
 @pytest.fixture
-def hf() -> FakeHF:
-    days = {TODAY - timedelta(days=i): papers_of(TODAY - timedelta(days=i)) for i in range(7)}
-    return FakeHF(days)
+def fake_hf(fake_hf: FakeHF) -> FakeHF:
+    """The suite's fake HF API, listing ten papers (`papers_of`) on each of the seven days up to TODAY."""
+    serve(fake_hf, {TODAY - timedelta(days=i): papers_of(TODAY - timedelta(days=i)) for i in range(7)})
+    return fake_hf
 
 
 @pytest.fixture
-def engine_settings(redis_url: str, key_prefix: str, tmp_path) -> Settings:
+def engine_settings(redis_url: str, key_prefix: str, tmp_path, fake_hf: FakeHF) -> Settings:
     return load_settings(
         None,
         redis_url=redis_url,
         redis_key_prefix=key_prefix,
         papers_data_dir=tmp_path,
+        hf_endpoint=fake_hf.url,
+        hf_max_retries=0,
+        hf_timeout_seconds=2,
         daily_lease_seconds=30,
         daily_retry_base_seconds=60,
     )
 
 
 @pytest.fixture
-async def state(redis_client: Redis, engine_settings: Settings, hf: FakeHF) -> AsyncIterator[State]:
+async def state(redis_client: Redis, engine_settings: Settings, hf_source: HFSource) -> AsyncIterator[State]:
     await load_scripts(redis_client)
-    yield build_state(redis_client, engine_settings, hf)
+    yield build_state(redis_client, engine_settings, hf_source.fetch_day)
 
 
 @pytest.fixture
@@ -96,4 +110,4 @@ def sink() -> Sink:
     return Sink()
 
 
-__all__ = ["TODAY", "ChannelGone", "DeliveryFailed", "Sink", "at", "papers_of"]
+__all__ = ["TODAY", "ChannelGone", "DeliveryFailed", "Sink", "at", "papers_of", "serve"]

@@ -12,7 +12,9 @@ mode "nonce":  a repeated key does not create a second message (Discord's enforc
                `find_sent`.
 `crash_after` N: SIGKILL itself right after the platform accepted its N-th post (the window
 between the platform's answer and the engine's record). `delay`: seconds a send takes before
-the platform accepts it.
+the platform accepts it. `hf`: the URL of the (fake) HF API its real HFSource asks, without retries;
+the tests fill the shared list cache first and have that API answer 503, so the lists must come
+from the cache.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ import json
 import os
 import signal
 import sys
-from datetime import date, datetime
+from datetime import datetime
 
 from redis.asyncio import Redis
 
 from bot.daily import DailyEngine, Delivery
 from bot.settings import load_settings
-from bot.source.hf_client import SourceUnavailable
+from bot.source.hf_client import HFSource
 from bot.store import build_state
 from bot.store.scripts import load_scripts
 
@@ -41,15 +43,14 @@ async def main(args: dict) -> None:
         daily_lease_seconds=args.get("lease", 1.0),
         daily_send_concurrency=args.get("concurrency", 4),
         daily_batch_size=args.get("batch", 50),
+        hf_endpoint=args["hf"],
+        hf_max_retries=0,
     )
     redis = Redis.from_url(args["url"], decode_responses=True)
     sink = Redis.from_url(args["url"], decode_responses=True)
     await load_scripts(redis)
-
-    async def offline(day: date) -> list:
-        raise SourceUnavailable("no network in this test")
-
-    engine = DailyEngine(build_state(redis, settings, offline), owner=args["name"])
+    source = HFSource(settings)
+    engine = DailyEngine(build_state(redis, settings, source.fetch_day), owner=args["name"])
     calls_key, msgs_key = f"{args['prefix']}:sink:calls", f"{args['prefix']}:sink:msgs"
     accepted = 0
 
@@ -85,6 +86,7 @@ async def main(args: dict) -> None:
         quiet = quiet + 1 if report.due == 0 else 0
         await asyncio.sleep(0.05)
     print(json.dumps(totals))
+    await source.aclose()
     await redis.aclose()
     await sink.aclose()
 

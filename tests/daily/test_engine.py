@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.daily import ChannelGone, DailyEngine, Delivery, DeliveryFailed, idempotency_key
-from bot.source.hf_client import SourceUnavailable
 from bot.store import ChannelRef, State
-from tests.daily.conftest import TODAY, Sink, at, papers_of
-from tests.factories import make_paper
-from tests.store.conftest import FakeHF
+from tests.daily.conftest import TODAY, Sink, at, papers_of, serve
+from tests.factories import api_items, make_paper
+from tests.fake_hf import FakeHF
 
 C1 = ChannelRef("slack", "T1", "C1")
 C2 = ChannelRef("slack", "T1", "C2")
@@ -53,14 +52,15 @@ async def test_posts_once_after_the_post_time(state: State, engine: DailyEngine,
     assert report.already_done == 1 and len(sink.sent) == 1
 
 
-async def test_never_the_same_paper_twice(state: State, hf: FakeHF, engine: DailyEngine, sink: Sink) -> None:
+async def test_never_the_same_paper_twice(
+    state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink
+) -> None:
     await state.subscriptions.configure(C1, by="u", top=4)
     seen: list[str] = []
     for offset in range(3):
         day = TODAY + timedelta(days=offset)
-        hf.days[day] = papers_of(day, 3)
         # HF lists a paper it listed before again, even with more upvotes: still not repeated
-        hf.days[day].insert(0, make_paper(papers_of(TODAY)[0].id, day=day, upvotes=999))
+        serve(fake_hf, {day: [make_paper(papers_of(TODAY)[0].id, day=day, upvotes=999), *papers_of(day, 3)]})
         await engine.run_due(at(day, 9, 30), sink)
         ids = [e.paper.id for e in sink.sent[-1].digest.entries]
         assert len(ids) == 4 and not set(ids) & set(seen)
@@ -68,8 +68,9 @@ async def test_never_the_same_paper_twice(state: State, hf: FakeHF, engine: Dail
     assert set(await state.subscriptions.posted(C1)) == set(seen)
 
 
-async def test_topics_filter_and_rank(state: State, hf: FakeHF, engine: DailyEngine, sink: Sink) -> None:
-    hf.days[TODAY] = papers_of(TODAY, 10, titles={3: "Video diffusion at scale", 7: "Diffusion for proteins"})
+async def test_topics_filter_and_rank(state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink) -> None:
+    titles = {3: "Video diffusion at scale", 7: "Diffusion for proteins"}
+    serve(fake_hf, {TODAY: papers_of(TODAY, 10, titles=titles)})
     await state.subscriptions.subscribe(C1, by="u", topic="diffusion")
     await engine.run_due(at(TODAY, 10), sink)
     [delivery] = sink.sent
@@ -81,8 +82,10 @@ async def test_topics_filter_and_rank(state: State, hf: FakeHF, engine: DailyEng
     assert all(e.matched_topics == ("diffusion",) for e in delivery.digest.entries)
 
 
-async def test_nothing_new_posts_nothing(state: State, hf: FakeHF, engine: DailyEngine, sink: Sink) -> None:
-    hf.days = {TODAY: papers_of(TODAY, 2)}
+async def test_nothing_new_posts_nothing(
+    state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink
+) -> None:
+    fake_hf.days = {TODAY.isoformat(): api_items(papers_of(TODAY, 2))}
     await state.subscriptions.configure(C1, by="u", top=5)
     await engine.run_due(at(TODAY, 10), sink)
     assert len(sink.sent[0].digest.entries) == 2
@@ -95,8 +98,10 @@ async def test_nothing_new_posts_nothing(state: State, hf: FakeHF, engine: Daily
     assert status.next_post_at == at(next_day + timedelta(days=1), 9)
 
 
-async def test_nothing_new_line_when_asked(state: State, hf: FakeHF, engine: DailyEngine, sink: Sink) -> None:
-    hf.days = {}
+async def test_nothing_new_line_when_asked(
+    state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink
+) -> None:
+    fake_hf.days = {}
     await state.subscriptions.configure(C1, by="u", nothing_new_note=True)
     await engine.run_due(at(TODAY, 10), sink)
     await engine.run_due(at(TODAY, 11), sink)
@@ -119,13 +124,12 @@ async def test_a_bot_that_was_down_posts_once_when_back(
     assert [d.local_day for d in sink.sent] == [TODAY, later]
 
 
-async def test_weekdays_only(state: State, hf: FakeHF, engine: DailyEngine, sink: Sink) -> None:
+async def test_weekdays_only(state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink) -> None:
     friday, saturday, monday = TODAY + timedelta(days=2), TODAY + timedelta(days=3), TODAY + timedelta(days=5)
-    for day in (friday, saturday, TODAY + timedelta(days=4), monday):
-        hf.days[day] = papers_of(day, 3)
+    serve(fake_hf, {day: papers_of(day, 3) for day in (friday, saturday, TODAY + timedelta(days=4), monday)})
     await state.subscriptions.configure(C1, by="u", weekdays_only=True, top=20)
     await engine.run_due(at(friday, 9), sink)
-    hf.days[friday] = papers_of(friday, 6)  # three more papers listed on Friday after the post
+    serve(fake_hf, {friday: papers_of(friday, 6)})  # three more papers listed on Friday after the post
     await state.redis.delete(state.keys.hf_day(friday))  # (the cached copy has expired by Monday)
     assert await due_score(state, C1) == at(monday, 9).timestamp()  # after Friday: Monday
     assert (await engine.run_due(at(saturday, 9), sink)).due == 0
@@ -244,13 +248,13 @@ async def test_channel_gone_pauses_with_the_reason(state: State, engine: DailyEn
     assert gone in {d.channel for d in sink.sent}
 
 
-async def test_source_unavailable_waits_and_posts_later(state: State, hf: FakeHF, sink: Sink) -> None:
-    hf.fail = "HTTP 502"
+async def test_source_unavailable_waits_and_posts_later(state: State, fake_hf: FakeHF, sink: Sink) -> None:
+    fake_hf.down = 502
     await state.subscriptions.subscribe(C1, by="u")
     engine = DailyEngine(state)
     report = await engine.run_due(at(TODAY, 10), sink)
     assert report.source_unavailable and sink.sent == []
-    hf.fail = None
+    fake_hf.down = None
     await state.redis.delete(*[state.keys.hf_error(TODAY - timedelta(days=i)) for i in range(4)])
     assert (await engine.run_due(at(TODAY, 10, 1), sink)).posted == 1
 
@@ -333,37 +337,24 @@ async def test_naive_now_is_refused(engine: DailyEngine, sink: Sink) -> None:
         await engine.run_due(datetime(2025, 10, 15, 10), sink)
 
 
-async def test_sources_are_read_once_per_pass(state: State, hf: FakeHF, sink: Sink) -> None:
+async def test_sources_are_read_once_per_pass(state: State, fake_hf: FakeHF, sink: Sink) -> None:
     for i in range(30):
         await state.subscriptions.subscribe(ChannelRef("slack", "T", f"C{i}"), by="u")
     engine = DailyEngine(state)
     await engine.run_due(at(TODAY, 10), sink)
-    assert sorted(hf.calls) == sorted(TODAY - timedelta(days=i) for i in range(engine.lookback_days))
+    window = [(TODAY - timedelta(days=i)).isoformat() for i in range(engine.lookback_days)]
+    assert sorted(fake_hf.days_asked()) == sorted(window)
     assert len(sink.sent) == 30
 
 
-async def test_hf_failure_on_some_days_still_posts(state: State, hf: FakeHF, sink: Sink) -> None:
-    class Partial(FakeHF):
-        async def __call__(self, day):  # type: ignore[no-untyped-def]
-            if day == TODAY:
-                raise SourceUnavailable("today is down")
-            return await super().__call__(day)
-
-    engine = DailyEngine(
-        type(state)(
-            state.redis, state.keys, state.subscriptions, _cache(state, Partial(hf.days)), state.settings
-        )
-    )
+async def test_hf_failure_on_some_days_still_posts(
+    state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink
+) -> None:
+    fake_hf.failing_days = {TODAY.isoformat()}
     await state.subscriptions.subscribe(C1, by="u")
     await engine.run_due(at(TODAY, 10), sink)
     days = {e.paper.list_day for e in sink.sent[0].digest.entries}
     assert TODAY not in days and TODAY - timedelta(days=1) in days
-
-
-def _cache(state: State, fetch: FakeHF):  # type: ignore[no-untyped-def]
-    from bot.store import PaperCache
-
-    return PaperCache(state.redis, state.keys, fetch)
 
 
 async def test_accept_limits_a_pass(state: State, engine: DailyEngine, sink: Sink) -> None:
@@ -391,17 +382,19 @@ def test_multi_topic_ranking_matches_a_direct_ranking() -> None:
 
 
 async def test_deep_in_the_ranking_when_the_top_was_posted(
-    state: State, hf: FakeHF, engine: DailyEngine, sink: Sink
+    state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink
 ) -> None:
     """The first candidates sent to Redis are all posted already: it asks again with all of them."""
-    hf.days = {TODAY - timedelta(days=i): papers_of(TODAY - timedelta(days=i), 20) for i in range(4)}
+    lists = {TODAY - timedelta(days=i): papers_of(TODAY - timedelta(days=i), 20) for i in range(4)}
+    fake_hf.days = {}
+    serve(fake_hf, lists)
     await state.subscriptions.subscribe(C1, by="u")
     await engine.run_due(at(TODAY, 10), sink)
     ranked = [e.paper.id for e in sink.sent[0].digest.entries]
     first_ids = ranked[:5]
     # pretend every one of the first 40 ranked papers was posted before
     window = [TODAY + timedelta(days=1) - timedelta(days=i) for i in range(engine.lookback_days)]
-    everything = [p for day in window for p in hf.days.get(day, [])]
+    everything = [p for day in window for p in lists.get(day, [])]
     from bot.ranking import rank
 
     order = [r.paper.id for r in rank(everything, (), now=at(TODAY + timedelta(days=1), 10))]

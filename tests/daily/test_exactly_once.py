@@ -18,6 +18,7 @@ import pytest
 
 from bot.store import ChannelRef, State
 from tests.daily.conftest import TODAY, at
+from tests.fake_hf import FakeHF
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,7 @@ CHANNELS = 500
 NOW = at(TODAY, 12)
 
 
-async def prepare(state: State) -> list[ChannelRef]:
+async def prepare(state: State, fake_hf: FakeHF) -> list[ChannelRef]:
     channels = [ChannelRef("slack", f"T{i % 7}", f"C{i:04d}") for i in range(CHANNELS)]
     for start in range(0, CHANNELS, 50):
         await asyncio.gather(
@@ -36,11 +37,15 @@ async def prepare(state: State) -> list[ChannelRef]:
     from datetime import timedelta
 
     await state.papers.days([TODAY - timedelta(days=i) for i in range(lookback)], today=TODAY)  # shared cache
+    fake_hf.down = 503  # the workers must read the lists from the shared cache
     return channels
 
 
 async def start(redis_url: str, state: State, name: str, **options: object) -> asyncio.subprocess.Process:
-    args = {"url": redis_url, "prefix": state.keys.prefix, "now": NOW.isoformat(), "name": name, **options}
+    args = {
+        "url": redis_url, "prefix": state.keys.prefix, "hf": state.settings.hf_base, "now": NOW.isoformat(),
+        "name": name, **options,
+    }  # fmt: skip
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.daily.engine_worker", json.dumps(args),
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -73,8 +78,8 @@ async def check_posted_records(state: State, channels: list[ChannelRef]) -> None
         assert status is not None and status.posted_today and status.last_post_count == 5
 
 
-async def test_three_replicas_post_each_channel_once(redis_url: str, state: State) -> None:
-    channels = await prepare(state)
+async def test_three_replicas_post_each_channel_once(redis_url: str, state: State, fake_hf: FakeHF) -> None:
+    channels = await prepare(state, fake_hf)
     workers = [await start(redis_url, state, f"w{i}", mode="lookup", delay=0.002) for i in range(3)]
     reports = [await finish(w) for w in workers]
     calls = await calls_of(state)
@@ -85,8 +90,8 @@ async def test_three_replicas_post_each_channel_once(redis_url: str, state: Stat
     await check_posted_records(state, channels)
 
 
-async def test_kill_9_mid_run_and_restart(redis_url: str, state: State) -> None:
-    channels = await prepare(state)
+async def test_kill_9_mid_run_and_restart(redis_url: str, state: State, fake_hf: FakeHF) -> None:
+    channels = await prepare(state, fake_hf)
     options = {"mode": "lookup", "delay": 0.01, "lease": 1.0}
     workers = [await start(redis_url, state, f"w{i}", **options) for i in range(3)]
     await wait_for_calls(state, "w0", 15)
@@ -102,10 +107,10 @@ async def test_kill_9_mid_run_and_restart(redis_url: str, state: State) -> None:
     await check_posted_records(state, channels)
 
 
-async def test_crash_between_platform_and_record(redis_url: str, state: State) -> None:
+async def test_crash_between_platform_and_record(redis_url: str, state: State, fake_hf: FakeHF) -> None:
     """The worst moment: the platform accepted the post, the engine dies before recording it.
     With `find_sent` the survivors find the post and record it instead of posting again."""
-    channels = await prepare(state)
+    channels = await prepare(state, fake_hf)
     options = {"mode": "lookup", "delay": 0.002, "lease": 0.5}
     workers = [await start(redis_url, state, "w0", crash_after=10, **options)]
     workers += [await start(redis_url, state, f"w{i}", **options) for i in (1, 2)]
@@ -118,10 +123,10 @@ async def test_crash_between_platform_and_record(redis_url: str, state: State) -
     await check_posted_records(state, channels)
 
 
-async def test_crash_with_an_idempotent_platform(redis_url: str, state: State) -> None:
+async def test_crash_with_an_idempotent_platform(redis_url: str, state: State, fake_hf: FakeHF) -> None:
     """Without `find_sent`, a post in flight at the crash is sent again with the same key: a
     platform that honours it (Discord's nonce) still shows one message per channel."""
-    await prepare(state)
+    await prepare(state, fake_hf)
     options = {"mode": "nonce", "delay": 0.002, "lease": 0.5, "concurrency": 4}
     workers = [await start(redis_url, state, "w0", crash_after=10, **options)]
     workers += [await start(redis_url, state, f"w{i}", **options) for i in (1, 2)]

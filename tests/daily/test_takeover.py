@@ -11,9 +11,9 @@ from redis.asyncio import Redis
 
 from bot.daily import DailyEngine, Delivery
 from bot.settings import Settings
+from bot.source.hf_client import HFSource
 from bot.store import ChannelRef, State, build_state
 from tests.daily.conftest import TODAY, Sink, at
-from tests.store.conftest import FakeHF
 
 NOW = at(TODAY, 10)
 C1 = ChannelRef("slack", "T1", "C1")
@@ -112,17 +112,15 @@ async def test_cancel_gives_back_claims_not_yet_sent(state: State) -> None:
     assert {d.channel for d in sink.sent} | {dead.sent[0].channel} == set(channels)
 
 
-async def test_takeover_between_processes_sharing_nothing_but_redis(
-    redis_url: str, state: State, hf: FakeHF
-) -> None:
+async def test_takeover_between_processes_sharing_nothing_but_redis(redis_url: str, state: State) -> None:
     """Two engines on separate connections, like two replicas: one dies, the other takes over."""
     await state.subscriptions.subscribe(C1, by="u")
     other_client = Redis.from_url(redis_url, decode_responses=True)
+    replica_settings = state.settings.model_copy(update={"daily_lease_seconds": 0.3})
     try:
-        replica = DailyEngine(
-            build_state(other_client, state.settings.model_copy(update={"daily_lease_seconds": 0.3}), hf)
-        )
-        dead = await die_while_sending(replica)
+        async with HFSource(replica_settings) as source:  # its own HF client, on the same fake HF API
+            replica = DailyEngine(build_state(other_client, replica_settings, source.fetch_day))
+            dead = await die_while_sending(replica)
     finally:
         await other_client.aclose()
     await asyncio.sleep(0.4)

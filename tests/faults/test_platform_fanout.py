@@ -33,9 +33,10 @@ from tests.adapters.slack.fake_slack import Call, FakeSlack, Reply
 from tests.daily.conftest import at
 from tests.discord_standin import DiscordStandIn, RecordedRequest, rate_limited, server_error
 from tests.discord_standin import payloads as p
+from tests.fake_hf import FakeHF
 from tests.faults.conftest import Figures
 from tests.faults.platform import running_clock
-from tests.faults.test_redis_restart import recent_lists
+from tests.faults.test_redis_restart import serve_recent_lists
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
 
@@ -117,10 +118,17 @@ def slack_faults(index: int) -> list[Reply]:
 
 
 async def test_slack_fan_out_of_1000_channels_with_429s_and_5xx(
-    redis_url: str, key_prefix: str, tmp_path, figures: Figures
+    redis_url: str, key_prefix: str, fake_hf: FakeHF, tmp_path, figures: Figures
 ) -> None:
+    serve_recent_lists(fake_hf)
     settings = load_settings(
-        None, redis_url=redis_url, redis_key_prefix=key_prefix, papers_data_dir=tmp_path, **SETTINGS
+        None,
+        redis_url=redis_url,
+        redis_key_prefix=key_prefix,
+        papers_data_dir=tmp_path,
+        hf_endpoint=fake_hf.url,
+        hf_max_retries=0,
+        **SETTINGS,
     )
     refs = [ChannelRef("slack", "T1", f"C{i:05d}") for i in range(CHANNELS)]
     with ChannelFaultsSlack() as fake:
@@ -130,7 +138,7 @@ async def test_slack_fan_out_of_1000_channels_with_429s_and_5xx(
             injected += len(faults)
             if faults:
                 fake.channel_faults[ref.channel] = deque(faults)
-        state = await open_state(settings, fetch=recent_lists())
+        state = await open_state(settings)
         session = new_session()
         started = time.monotonic()
         try:

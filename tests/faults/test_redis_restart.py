@@ -4,7 +4,7 @@ The engine runs as the apps run it (bot.daily.loop.DailyLoop, the production con
 `open_state`) against a Redis of its own with AOF. When 300 channels have their post, Redis is
 stopped (SIGTERM, or SIGKILL) and started again on the same port and data directory, while the
 sends in flight go on. Afterwards every channel has exactly one message on the platform and a
-recorded post in Redis: none twice, none forgotten.
+recorded post in Redis: none twice, none forgotten. The lists come from the fake HF API.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from bot.daily import DailyEngine
 from bot.daily.loop import DailyLoop
 from bot.settings import load_settings
 from bot.store import ChannelRef, State, open_state
-from tests.daily.conftest import TODAY, at, papers_of
+from tests.daily.conftest import TODAY, at, papers_of, serve
+from tests.fake_hf import FakeHF
 from tests.faults.conftest import Figures, RestartableRedis
 from tests.faults.platform import RecordingPlatform, running_clock
-from tests.store.conftest import FakeHF
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
 
@@ -32,8 +32,10 @@ RESTART_AT = 300  # channels posted when Redis goes down
 NOW = at(TODAY, 12)
 
 
-def recent_lists() -> FakeHF:
-    return FakeHF({TODAY - timedelta(days=i): papers_of(TODAY - timedelta(days=i)) for i in range(7)})
+def serve_recent_lists(fake_hf: FakeHF) -> None:
+    """The fake HF API lists ten papers on each of the seven days up to TODAY, and nothing else."""
+    fake_hf.days.clear()
+    serve(fake_hf, {TODAY - timedelta(days=i): papers_of(TODAY - timedelta(days=i)) for i in range(7)})
 
 
 async def subscribe_all(state: State, count: int = CHANNELS, platform: str = "slack") -> list[ChannelRef]:
@@ -60,18 +62,26 @@ async def unrecorded(state: State, channels: list[ChannelRef], now) -> list[Chan
     ids=["sigterm-0.2s", "sigkill-0.2s", "sigkill-4s"],
 )
 async def test_redis_restart_mid_fanout(
-    restartable_redis: RestartableRedis, tmp_path, figures: Figures, how: signal.Signals, down: float
+    restartable_redis: RestartableRedis,
+    fake_hf: FakeHF,
+    tmp_path,
+    figures: Figures,
+    how: signal.Signals,
+    down: float,
 ) -> None:
+    serve_recent_lists(fake_hf)
     settings = load_settings(
         None,
         redis_url=restartable_redis.url,
         redis_key_prefix="faults",
         papers_data_dir=tmp_path,
+        hf_endpoint=fake_hf.url,
+        hf_max_retries=0,
         daily_lease_seconds=1.0,
         daily_batch_size=100,
         daily_send_concurrency=20,
     )
-    state = await open_state(settings, fetch=recent_lists())
+    state = await open_state(settings)  # with its own HFSource, as the apps run it
     started = time.monotonic()
     try:
         channels = await subscribe_all(state)

@@ -26,12 +26,14 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.settings import load_settings
+from bot.source.hf_client import HFSource
 from bot.store import build_state
 from bot.store.scripts import load_scripts
 from tests.daily.conftest import TODAY
 from tests.daily.test_exactly_once import calls_of, check_posted_records, finish, start, wait_for_calls
+from tests.fake_hf import FakeHF
 from tests.faults.conftest import Figures
-from tests.faults.test_redis_restart import recent_lists, subscribe_all
+from tests.faults.test_redis_restart import serve_recent_lists, subscribe_all
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
 
@@ -42,16 +44,32 @@ CONCURRENCY = 8
 
 @pytest.mark.parametrize("mode", ["lookup", "nonce"])
 async def test_three_sigkills_in_a_row(
-    mode: str, redis_url: str, redis_client: Redis, key_prefix: str, tmp_path, figures: Figures
+    mode: str,
+    redis_url: str,
+    redis_client: Redis,
+    key_prefix: str,
+    fake_hf: FakeHF,
+    hf_source: HFSource,
+    tmp_path,
+    figures: Figures,
 ) -> None:
     await load_scripts(redis_client)
-    settings = load_settings(None, redis_url=redis_url, redis_key_prefix=key_prefix, papers_data_dir=tmp_path)
-    state = build_state(redis_client, settings, recent_lists())
+    serve_recent_lists(fake_hf)
+    settings = load_settings(
+        None,
+        redis_url=redis_url,
+        redis_key_prefix=key_prefix,
+        papers_data_dir=tmp_path,
+        hf_endpoint=fake_hf.url,
+        hf_max_retries=0,
+    )
+    state = build_state(redis_client, settings, hf_source.fetch_day)
     seed = int(os.environ.get("FAULTS_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)
     channels = await subscribe_all(state, CHANNELS)
     days = [TODAY - timedelta(days=i) for i in range(state.settings.daily_lookback_days)]
-    await state.papers.days(days, today=TODAY)  # the workers read the lists from the shared cache
+    await state.papers.days(days, today=TODAY)
+    fake_hf.down = 503  # the workers must read the lists from the shared cache
     options = {"mode": mode, "delay": 0.004, "lease": 1.0, "concurrency": CONCURRENCY}
     started = time.monotonic()
     kills = []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import fields, replace
+from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.papers import Paper
 from bot.source.hf_parse import ParseError, parse_item, parse_items
 from tests.conftest import HF_DAILY_DAYS, load_real_day
-from tests.factories import api_item
+from tests.factories import api_item, api_item_of, api_items, make_paper
 
 DAY = date(2025, 10, 15)
 
@@ -92,6 +94,31 @@ def test_to_dict_round_trips() -> None:
     from bot.papers import Paper
 
     assert Paper.from_dict(paper.to_dict()) == paper
+
+
+def test_api_item_of_is_read_back_as_the_same_paper() -> None:
+    """The tests serve Papers through the fake HF API as `api_item_of(paper)`: nothing may be lost."""
+    full = replace(
+        make_paper(
+            "2510.09999", comments=4, github="https://github.com/a/b", stars=12, organization="Org",
+            ai_summary="Sum.", ai_keywords=["k1", "k2"], authors=["A B", "C D"],
+        ),
+        project_page="https://example.org/p",
+    )  # fmt: skip
+    assert all(getattr(full, f.name) not in (None, (), 0, "") for f in fields(Paper))  # every field set
+    bare = Paper(id="2510.00002", title="T", abstract="", authors=(), upvotes=0, comments=0, list_day=DAY)
+    for paper in (full, bare):
+        assert parse_item(api_item_of(paper), paper.list_day) == paper
+    assert parse_items(api_items([full, bare]), DAY) == [full, bare]
+    with pytest.raises(ValueError, match="list_day"):
+        api_item_of(replace(bare, submitted_at=datetime(2025, 10, 14, 23, tzinfo=UTC)))
+
+
+@pytest.mark.skipif(not HF_DAILY_DAYS, reason="../shared/hf-daily is not present")
+@pytest.mark.parametrize("day", HF_DAILY_DAYS)
+def test_api_item_of_round_trips_every_real_paper(day: str) -> None:
+    papers = parse_items(load_real_day(day), date.fromisoformat(day))
+    assert parse_items(api_items(papers), date.fromisoformat(day)) == papers
 
 
 @pytest.mark.skipif(not HF_DAILY_DAYS, reason="../shared/hf-daily is not present")

@@ -198,11 +198,11 @@ async def test_help_and_typos(service: CommandService) -> None:
     assert any("`/papers top count:10`" in line for line in bad_time.lines)
 
 
-async def test_storage_down_is_a_friendly_answer(settings) -> None:
+async def test_storage_down_is_a_friendly_answer(settings, hf_source) -> None:
     dead = Redis.from_url(
         f"redis://127.0.0.1:{free_port()}", decode_responses=True, socket_connect_timeout=0.5
     )
-    state = build_state(dead, settings, fetch=lambda day: None)  # type: ignore[arg-type,return-value]
+    state = build_state(dead, settings, hf_source.fetch_day)
     try:
         reply = await CommandService(state, clock=lambda: NOW).run("subscribe", MANAGER)
     finally:

@@ -67,9 +67,11 @@ def test_concurrent_first_starts_start_one_server(data_dir: Path) -> None:
         assert client.ping()
 
 
-async def test_open_state_without_redis_url_uses_the_embedded_server(data_dir: Path) -> None:
-    settings = load_settings(None, redis_url=None, papers_data_dir=data_dir, redis_key_prefix="emb")
-    state = await open_state(settings, fetch=lambda day: None)  # type: ignore[arg-type,return-value]
+async def test_open_state_without_redis_url_uses_the_embedded_server(data_dir: Path, fake_hf) -> None:
+    settings = load_settings(
+        None, redis_url=None, papers_data_dir=data_dir, redis_key_prefix="emb", hf_endpoint=fake_hf.url
+    )
+    state = await open_state(settings)  # its own HF client, on the local fake
     try:
         await state.subscriptions.subscribe(ChannelRef("slack", "T", "C"), by="u")
     finally:

@@ -143,6 +143,23 @@ def run_doctor(_args: argparse.Namespace) -> int:
     return status
 
 
+def run_stop_redis(_args: argparse.Namespace) -> int:
+    """The embedded Redis outlives the bot on purpose (processes share it); this ends it."""
+    from bot.store.embedded import stop_embedded
+
+    settings = load_settings()
+    if settings.redis_url:
+        raise CLIError(
+            "REDIS_URL is set: that Redis is not papers-bot's to stop; the embedded one is unused."
+        )
+    where = settings.papers_data_dir
+    if stop_embedded(where):
+        print(f"Stopped the embedded Redis in {where}; its data was saved there.")
+    else:
+        print(f"No embedded Redis is running in {where}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="papers-bot", description="Hugging Face Daily Papers for team chat."
@@ -160,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     digest.set_defaults(run=run_digest)
     doctor = commands.add_parser("doctor", help="check Redis, the HF API and each configured token")
     doctor.set_defaults(run=run_doctor)
+    stop_redis = commands.add_parser(
+        "stop-redis", help="stop the embedded Redis (REDIS_URL unset), saving its data; the bot restarts it"
+    )
+    stop_redis.set_defaults(run=run_stop_redis)
     for name in PLATFORM_COMMANDS:  # listed for --help; main() hands their arguments to the app
         commands.add_parser(name, help=f"run the {name.title()} app (`papers-bot {name} --help`)")
     return parser

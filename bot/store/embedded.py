@@ -7,7 +7,8 @@ Embedded mode (REDIS_URL unset): one server per data directory, listening only o
 in that directory (no TCP port), with its data in `appendonly.aof`/`dump.rdb` there, so nothing is
 lost on restart. It is started detached and shared: a second bot process of the same user, or the
 next run, finds the socket answering and reuses it; a file lock keeps two processes starting at
-once from starting two servers. `stop_embedded(data_dir)` shuts it down (saving first).
+once from starting two servers. `stop_embedded(data_dir)` (`papers-bot stop-redis`) shuts it down,
+saving first.
 """
 
 from __future__ import annotations

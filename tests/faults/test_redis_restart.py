@@ -18,8 +18,8 @@ import pytest
 
 from bot.daily import DailyEngine
 from bot.daily.loop import DailyLoop
-from bot.settings import load_settings
 from bot.store import ChannelRef, State, open_state
+from tests.conftest import suite_settings
 from tests.daily.conftest import TODAY, at, papers_of, serve
 from tests.fake_hf import FakeHF
 from tests.faults.conftest import Figures, RestartableRedis
@@ -70,13 +70,11 @@ async def test_redis_restart_mid_fanout(
     down: float,
 ) -> None:
     serve_recent_lists(fake_hf)
-    settings = load_settings(
-        None,
-        redis_url=restartable_redis.url,
-        redis_key_prefix="faults",
-        papers_data_dir=tmp_path,
-        hf_endpoint=fake_hf.url,
-        hf_max_retries=0,
+    settings = suite_settings(
+        restartable_redis.url,
+        "faults",
+        tmp_path,
+        fake_hf,
         daily_lease_seconds=1.0,
         daily_batch_size=100,
         daily_send_concurrency=20,

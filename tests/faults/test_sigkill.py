@@ -25,10 +25,10 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
-from bot.settings import load_settings
 from bot.source.hf_client import HFSource
 from bot.store import build_state
 from bot.store.scripts import load_scripts
+from tests.conftest import suite_settings
 from tests.daily.conftest import TODAY
 from tests.daily.test_exactly_once import calls_of, check_posted_records, finish, start, wait_for_calls
 from tests.fake_hf import FakeHF
@@ -55,14 +55,7 @@ async def test_three_sigkills_in_a_row(
 ) -> None:
     await load_scripts(redis_client)
     serve_recent_lists(fake_hf)
-    settings = load_settings(
-        None,
-        redis_url=redis_url,
-        redis_key_prefix=key_prefix,
-        papers_data_dir=tmp_path,
-        hf_endpoint=fake_hf.url,
-        hf_max_retries=0,
-    )
+    settings = suite_settings(redis_url, key_prefix, tmp_path, fake_hf)
     state = build_state(redis_client, settings, hf_source.fetch_day)
     seed = int(os.environ.get("FAULTS_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)

@@ -13,7 +13,7 @@ from adapters.discord.daily import message_nonce, shard_filter, shard_of
 from bot.daily.delivery import idempotency_key
 from bot.daily.engine import RunReport
 from bot.daily.loop import DailyLoop
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.store import ChannelRef, State
 from tests.adapters.discord.conftest import (
     GUILD,
@@ -27,6 +27,7 @@ from tests.adapters.discord.conftest import (
     make_bot,
     running,
 )
+from tests.conftest import suite_settings
 from tests.discord_standin import ChannelSpec, DiscordStandIn, GuildSpec, missing_access, rate_limited
 from tests.discord_standin import payloads as p
 from tests.fake_hf import FakeHF
@@ -192,12 +193,11 @@ async def test_a_process_posts_only_for_the_guilds_of_its_shards(
 
         with point_discord_py(server.api_url, server.gateway_url):
             for shard, name, other in ((0, "Even", "Odd"), (1, "Odd", "Even")):
-                shard_settings = load_settings(
-                    None,
-                    redis_url=redis_url,
-                    redis_key_prefix=key_prefix,
-                    papers_data_dir=tmp_path,
-                    hf_endpoint=fake_hf.url,
+                shard_settings = suite_settings(
+                    redis_url,
+                    key_prefix,
+                    tmp_path,
+                    fake_hf,
                     discord_shard_count=2,
                     discord_shard_ids=str(shard),
                 )

@@ -10,10 +10,12 @@ the union of:
   abstract with the query a user would type, top 60;
 * `bm25-description`: the same index queried with the topic's written description, top 60;
 * `bm25-ai`: BM25 over the HF AI keywords and AI summary with the query, top 40;
+* for the topics in `DEEP_TOPICS` (more than half of the first round judged relevant), every BM25
+  method again at depth 100, judged in a second round;
 * `matcher`: every paper the bot's matcher returned for the query when the set was built (commit
   38bb6a3), recorded in `pool.json` (the matcher has since been replaced, so it is not rerun here).
 
-The judges see each candidate's title and abstract in a shuffled order, never the method that found
+Only candidates not yet in `judgments.jsonl` are written out for the judges. The judges see each candidate's title and abstract in a shuffled order, never the method that found
 it. `pool.json` records which methods found each candidate; `judgments.jsonl` holds the verdicts.
 """
 
@@ -41,6 +43,15 @@ HERE = Path(__file__).resolve().parent
 ARCHIVE = ROOT.parent / "shared" / "hf-daily" / "archive-2024-2025.jsonl.gz"
 FIRST_DAY, LAST_DAY = date(2025, 10, 1), date(2025, 10, 31)
 DEPTH = {"bm25-query": 60, "bm25-description": 60, "bm25-ai": 40}
+# Second round: the topics where more than half of the first round's candidates were judged relevant
+# (so the pool was likely missing relevant papers) were pooled again with every BM25 method at depth 100.
+DEEP_TOPICS = (
+    "diffusion models",
+    "LLM agents",
+    "reinforcement learning for reasoning",
+    "vision language models",
+)
+DEEP = 100
 
 
 def corpus(archive: Path = ARCHIVE) -> list[Paper]:
@@ -83,12 +94,13 @@ def pool(
     result: dict[str, dict[str, list[str]]] = {}
     for topic, spec in topics.items():
         found: dict[str, list[str]] = {}
+        depth = dict.fromkeys(DEPTH, DEEP) if topic in DEEP_TOPICS else DEPTH
         runs = {
-            "bm25-query": _top(main, spec["query"], DEPTH["bm25-query"]),
+            "bm25-query": _top(main, spec["query"], depth["bm25-query"]),
             "bm25-description": _top(
-                main, spec["description"].split("Not relevant")[0], DEPTH["bm25-description"]
+                main, spec["description"].split("Not relevant")[0], depth["bm25-description"]
             ),
-            "bm25-ai": _top(ai, spec["query"], DEPTH["bm25-ai"]),
+            "bm25-ai": _top(ai, spec["query"], depth["bm25-ai"]),
         }
         for method, rows in runs.items():
             for row in rows:
@@ -120,9 +132,15 @@ def main() -> None:
         json.dumps({"corpus": f"{FIRST_DAY}..{LAST_DAY}", "papers": len(papers), "pool": pools}, indent=1)
         + "\n"
     )
+    judged = set()
+    if (HERE / "judgments.jsonl").exists():
+        with (HERE / "judgments.jsonl").open() as lines:
+            judged = {(row["topic"], row["id"]) for row in map(json.loads, lines)}
     args.out.mkdir(parents=True, exist_ok=True)
     for topic, found in pools.items():
-        ids = sorted(found)
+        ids = sorted(pid for pid in found if (topic, pid) not in judged)
+        if not ids:
+            continue
         random.Random(slug(topic)).shuffle(ids)
         lines = [f"# Topic: {topic}\n", topics[topic]["description"], f"\n{len(ids)} candidates.\n"]
         for n, pid in enumerate(ids, 1):

@@ -44,8 +44,8 @@ async def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    emit(f"papers-bot slack: {runtime.config.mode} mode, http://{args.host}:{runtime.port}", flush=True)
-    try:
+    try:  # the app stops cleanly even when the line below cannot be written (bot/cli_output.py)
+        emit(f"papers-bot slack: {runtime.config.mode} mode, http://{args.host}:{runtime.port}", flush=True)
         await stop.wait()
     finally:
         logging.getLogger(__name__).info("shutting down")

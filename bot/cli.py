@@ -1,7 +1,8 @@
 """`papers-bot` command line: `digest` for terminals, and the entry points of the chat apps.
 
 Errors a user can cause (bad date, unreadable file, bad query, network down) end in one clear
-line on stderr and a non-zero exit, never a traceback.
+line on stderr and a non-zero exit, never a traceback; so does output that cannot be written (a
+reader that closed the pipe, a full disk: bot/cli_output.py). Print through `emit`, not `print`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot import __version__
+from bot.cli_output import emit, run_cli
 from bot.digest import Digest, build_digest
 from bot.papers import Paper
 from bot.ranking import QueryError, TopicQuery
@@ -77,7 +79,7 @@ async def _fetch(day: date | None, progress: bool) -> tuple[date, list[Paper]]:
 
     def report(when: date) -> Callable[[int, int], None]:
         def show(page: int, count: int) -> None:
-            print(f"\rfetching {when}: page {page}, {count} papers", end="", file=sys.stderr, flush=True)
+            emit(f"\rfetching {when}: page {page}, {count} papers", end="", file=sys.stderr, flush=True)
 
         return show
 
@@ -90,7 +92,7 @@ async def _fetch(day: date | None, progress: bool) -> tuple[date, list[Paper]]:
                     return when, papers
         finally:
             if progress:
-                print(file=sys.stderr)
+                emit(file=sys.stderr)
     return days[0], []
 
 
@@ -130,7 +132,7 @@ def run_digest(args: argparse.Namespace) -> int:
         except SourceUnavailable as exc:
             raise CLIError(f"{exc}. Check your connection or HF_ENDPOINT, or use --from-file.") from None
     digest = build_digest(papers, day=day, top=args.top, now=datetime.now(UTC), topics=topics)
-    print(FORMATS[args.format](digest))
+    emit(FORMATS[args.format](digest))
     return 0
 
 
@@ -139,7 +141,7 @@ def run_doctor(_args: argparse.Namespace) -> int:
 
     logging.getLogger().setLevel(logging.CRITICAL)  # each failure is in the report, with its fix
     text, status = report(asyncio.run(run_checks(load_settings())))
-    print(text)
+    emit(text)
     return status
 
 
@@ -154,9 +156,9 @@ def run_stop_redis(_args: argparse.Namespace) -> int:
         )
     where = settings.papers_data_dir
     if stop_embedded(where):
-        print(f"Stopped the embedded Redis in {where}; its data was saved there.")
+        emit(f"Stopped the embedded Redis in {where}; its data was saved there.")
     else:
-        print(f"No embedded Redis is running in {where}.")
+        emit(f"No embedded Redis is running in {where}.")
     return 0
 
 
@@ -187,14 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run `papers-bot ARGV...` and return the exit status (SystemExit from --help and usage errors)."""
+    return run_cli(lambda: _run(list(sys.argv[1:] if argv is None else argv)))
+
+
+def _run(argv: list[str]) -> int:
     try:
         if argv and argv[0] in PLATFORM_COMMANDS:  # a chat app parses its own options
             return importlib.import_module(PLATFORM_COMMANDS[argv[0]]).main(argv[1:])
         args = build_parser().parse_args(argv)
         return args.run(args)
     except (CLIError, ConfigError) as exc:
-        print(f"papers-bot: error: {exc}", file=sys.stderr)
+        emit(f"papers-bot: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

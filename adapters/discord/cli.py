@@ -25,6 +25,7 @@ from aiohttp import web
 from adapters.discord.client import PapersBot, create_client, point_discord_py
 from adapters.discord.permissions import BOT_PERMISSION_NAMES, INSTALL_SCOPES, invite_url
 from bot.cli import CLIError
+from bot.cli_output import emit
 from bot.observability.health import Health, serve
 from bot.observability.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
@@ -147,10 +148,10 @@ def main(args: Sequence[str]) -> int:
     with discord_errors(settings):
         if action == "invite-url":
             app_id = asyncio.run(application_id(settings))
-            print(invite_url(app_id))
-            print(f"permissions: {', '.join(BOT_PERMISSION_NAMES)}; scopes: {', '.join(INSTALL_SCOPES)}")
+            emit(invite_url(app_id))
+            emit(f"permissions: {', '.join(BOT_PERMISSION_NAMES)}; scopes: {', '.join(INSTALL_SCOPES)}")
         elif action == "sync":
-            print(asyncio.run(sync_commands(settings, options.guild)))
+            emit(asyncio.run(sync_commands(settings, options.guild)))
         else:
             token_of(settings)  # before logging is set up: a missing token is one line, nothing more
             configure_logging(settings)  # secrets (DISCORD_TOKEN...) never reach the logs

@@ -64,6 +64,7 @@ NOT_IN_A_SERVER = Notice(
 FAILED = INTERNAL_ERROR  # an exception outside the service (rendering, Discord)
 
 Topic = Range[str, 1, 100]
+PAPER_MAX = 300  # an arXiv / Hugging Face link with tracking parameters runs past 100 characters
 Top = Range[int, 1, MAX_TOP]
 
 
@@ -248,8 +249,8 @@ class PapersCommands(app_commands.Group):
         await self.answer(interaction, command)
 
     @app_commands.command(name="why", description="Why a paper ranks where it does")
-    @app_commands.describe(paper="arXiv id or paper URL, e.g. 2510.12586")
-    async def why(self, interaction: discord.Interaction, paper: Range[str, 1, 100]) -> None:
+    @app_commands.describe(paper="arXiv id or arXiv / Hugging Face link, e.g. 2510.12586")
+    async def why(self, interaction: discord.Interaction, paper: Range[str, 1, PAPER_MAX]) -> None:
         parsed = parse(f"why {_text(paper) or ''}")
         await self.answer(interaction, parsed if isinstance(parsed, Why | Help) else Help())
 

@@ -15,6 +15,7 @@ import logging
 import signal
 from collections.abc import Sequence
 
+from bot.cli_output import emit
 from bot.observability.logs import configure_logging
 from bot.settings import load_settings
 
@@ -43,8 +44,8 @@ async def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    print(f"papers-bot slack: {runtime.config.mode} mode, http://{args.host}:{runtime.port}", flush=True)
-    try:
+    try:  # the app stops cleanly even when the line below cannot be written (bot/cli_output.py)
+        emit(f"papers-bot slack: {runtime.config.mode} mode, http://{args.host}:{runtime.port}", flush=True)
         await stop.wait()
     finally:
         logging.getLogger(__name__).info("shutting down")
@@ -71,5 +72,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
     except ConfigError as exc:
-        print(f"papers-bot slack: error: {exc}", file=sys.stderr)
+        emit(f"papers-bot slack: error: {exc}", file=sys.stderr)
         sys.exit(1)

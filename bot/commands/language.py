@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from bot.paper_ids import parse_paper_id
+
 MAX_TOP = 20
 DEFAULT_TOP = 5
 MAX_INPUT = 500  # longer input is refused before any work, whatever it holds
@@ -32,9 +34,16 @@ class ShowPapers:
     offset: int = 0
 
     def to_value(self) -> str:
-        """A compact string for a "More" button's value; `ShowPapers.from_value` reads it back."""
+        """A compact JSON string for a "More" button's value; `ShowPapers.from_value` reads it back.
+
+        `&`, `<` and `>` (possible only inside the query) are written as JSON `\\u` escapes, so the
+        value holds no character a chat platform escapes or parses and comes back unchanged.
+        """
         when = self.when.isoformat() if isinstance(self.when, date) else self.when
-        return json.dumps([when, self.top, self.query, self.offset], separators=(",", ":"))
+        value = json.dumps(
+            [when, self.top, self.query, self.offset], separators=(",", ":"), ensure_ascii=False
+        )
+        return value.translate(_JSON_MARKUP_SAFE)
 
     @classmethod
     def from_value(cls, value: str) -> Command:
@@ -94,7 +103,7 @@ class Status:
 
 @dataclass(frozen=True, slots=True)
 class Why:
-    paper_id: str
+    paper_id: str  # canonical arXiv id without version (bot.paper_ids.parse_paper_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +135,8 @@ KEYWORDS = (
     "why",
     "help",
 )
-_PAPER_ID = re.compile(
-    r"^(?:https?://(?:huggingface\.co/papers|arxiv\.org/(?:abs|pdf))/)?(\d{4}\.\d{4,5})(?:v\d+)?$"
-)
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_JSON_MARKUP_SAFE = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e"})
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
@@ -163,7 +170,8 @@ def _listing(words: list[str]) -> Command:
     top = DEFAULT_TOP
     rest = list(words)
     while rest:
-        word = rest.pop(0).lower()
+        typed = rest.pop(0)
+        word = typed.lower()
         if word == "top":
             if not rest:
                 return Help(problem="`top` needs a number, e.g. `top 10`.", suggestion="top 10")
@@ -179,7 +187,7 @@ def _listing(words: list[str]) -> Command:
                 return day
             when = day
         else:
-            return ShowPapers(when=when, top=top, query=" ".join([word, *rest]))
+            return ShowPapers(when=when, top=top, query=" ".join([typed, *rest]))  # as typed
     return ShowPapers(when=when, top=top)
 
 
@@ -230,12 +238,13 @@ def parse(text: str) -> Command:
             return count or Help(problem="Use `count N` with N from 1 to 20.", suggestion="count 5")
         return SetCount(count)
     if head == "why":
-        match = _PAPER_ID.match(args[0]) if len(args) == 1 else None
-        if not match:
+        paper_id = parse_paper_id(rest)
+        if paper_id is None:
             return Help(
-                problem="Use `why` with an arXiv id, e.g. `why 2510.12586`.", suggestion="why 2510.12586"
+                problem="Use `why` with an arXiv id or a paper link, e.g. `why 2510.12586`.",
+                suggestion="why 2510.12586",
             )
-        return Why(match.group(1))
+        return Why(paper_id)
     if head in ("topics", "status", "pause", "resume"):
         return Help(problem=f"`{head}` takes no arguments.", suggestion=head)
     if head not in KEYWORDS and difflib.get_close_matches(head, KEYWORDS, n=1, cutoff=0.75):

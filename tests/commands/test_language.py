@@ -63,6 +63,28 @@ def test_documented_forms(text: str, command: object) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "why arXiv:2510.12586",
+        "why https://arxiv.org/pdf/2510.12586v2.pdf",
+        "why arxiv.org/abs/2510.12586",
+        "WHY arxiv: 2510.12586",
+        "why arXiv:2510.12586v2 [cs.CL]",
+        "why hf.co/papers/2510.12586",
+        "why https://www.alphaxiv.org/abs/2510.12586?tab=overview#top",
+        "why (https://export.arxiv.org/abs/2510.12586v1).",
+    ],
+)
+def test_why_reads_every_common_way_of_writing_a_paper(text: str) -> None:
+    assert parse(text) == Why("2510.12586")
+
+
+def test_a_listing_query_keeps_the_case_it_was_typed_in() -> None:
+    assert parse("top 3 Q&A") == ShowPapers(top=3, query="Q&A")
+    assert parse("yesterday Diffusion -Video") == ShowPapers(when="yesterday", query="Diffusion -Video")
+
+
+@pytest.mark.parametrize(
     ("text", "problem", "suggestion"),
     [
         ("subscibe diffusion", "I don't know `subscibe`", "subscribe diffusion"),
@@ -104,6 +126,9 @@ def test_control_and_bidi_characters_are_dropped() -> None:
 def test_more_button_value_round_trips_and_rejects_forgery() -> None:
     listing = ShowPapers(when=date(2025, 10, 15), top=5, query="agents", offset=10)
     assert ShowPapers.from_value(listing.to_value()) == listing
+    marked = ShowPapers(query='"R&D" <x> 表')
+    assert not set("&<>") & set(marked.to_value())  # nothing a chat platform would escape
+    assert ShowPapers.from_value(marked.to_value()) == marked
     assert ShowPapers.from_value(ShowPapers(when="week").to_value()) == ShowPapers(when="week")
     for forged in ("", "[]", '["latest", 500, null, 0]', '["x", 5, null, 0]', '["latest", 5, 7, 0]', "{}"):
         assert isinstance(ShowPapers.from_value(forged), Help)

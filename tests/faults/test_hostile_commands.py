@@ -215,7 +215,7 @@ async def test_1000_generated_commands_through_the_slack_request_path(
 
 # (subcommand, option name, its max length as declared to Discord) for every free-text option
 STRING_OPTIONS = [("today", "topic", 100), ("top", "topic", 100), ("date", "day", 20), ("week", "topic", 100),
-                  ("search", "query", 100), ("why", "paper", 100), ("subscribe", "topic", 100),
+                  ("search", "query", 100), ("why", "paper", 300), ("subscribe", "topic", 100),
                   ("unsubscribe", "topic", 100), ("time", "time", 10), ("time", "timezone", 100)]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from adapters.slack.app import SOMETHING_WENT_WRONG
+from adapters.slack.incoming import unescape
 from adapters.slack.respond import ResponseFailed
 from bot.commands import Listing, Notice, ShowPapers
 from bot.commands.replies import quote
@@ -53,7 +54,9 @@ async def answer_button(
     if not response_url:
         log.warning("button click without a response_url; nothing to answer to")
         return
-    value = str(action.get("value") or "")
+    # Our values hold no `&`, `<`, `>` (ShowPapers.to_value), so decoding is exact whether or not
+    # Slack entity-escapes them on the way back, as it does the message text of the same payload.
+    value = unescape(str(action.get("value") or ""))
     channel = _id(body, "channel")
     message_ts = (body.get("container") or {}).get("message_ts")
     if not await bot.first_time("action", body.get("trigger_id")):

@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from adapters.slack.app import SOMETHING_WENT_WRONG
+from adapters.slack.incoming import user_text
 from adapters.slack.respond import ResponseFailed
 from bot.commands import parse
 
@@ -44,7 +45,7 @@ async def answer_command(bot: SlackBot, body: dict[str, Any], *, since: float) -
         return
     try:
         reply = await bot.answer(
-            parse(str(body.get("text") or "")),
+            parse(user_text(str(body.get("text") or ""))),  # Slack's entities and <links> decoded
             team=str(body.get("team_id") or ""),
             channel=str(body.get("channel_id") or ""),
             user=str(body.get("user_id") or ""),

@@ -1,0 +1,64 @@
+"""Text from Slack as the user typed it: Slack's escaping and markup decoded, exactly once.
+
+Slack sends user text with its three mrkdwn control characters as entities (`&` -> `&amp;`,
+`<` -> `&lt;`, `>` -> `&gt;`) and wraps what it turned into links in angle brackets: user mentions
+`<@U123|name>`, channels `<#C123|name>`, special mentions `<!here>` / `<!subteam^S1|@team>`, and
+URLs as `<https://url>` or `<https://url|label>` ("Formatting text for app surfaces": escaping and
+retrieving messages, api.slack.com/reference/surfaces/formatting). A bare `<` or `&` therefore
+only ever starts markup or an entity, so decoding is exact: markup first, then each piece's entities
+in one pass (`&amp;lt;` is the text `&lt;`, never `<`).
+
+Decoding happens here, at the adapter boundary, and nowhere else: the core works on plain text and
+the renderers (bot/render) escape it once on the way out. Only those three entities are decoded
+(not `html.unescape`'s whole HTML5 table): Slack escapes no others, so anything else is literal text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
+_MARKUP = re.compile(r"<([^<>]*)>")
+_BROADCASTS = frozenset({"here", "channel", "everyone"})  # `<!here>`, also sent as `<!here|here>`
+
+
+def unescape(text: str) -> str:
+    """Slack's three entities decoded in one pass: `Q&amp;A` -> `Q&A`, `&amp;lt;` -> `&lt;`."""
+    return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text) if "&" in text else text
+
+
+def user_text(text: str) -> str:
+    """What the user typed, from text Slack sent (a slash command's `text`, say).
+
+    Entities are decoded, and markup becomes what it shows in Slack:
+
+    - `<https://arxiv.org/abs/2510.12586>` -> `https://arxiv.org/abs/2510.12586`
+    - `<http://arxiv.org/abs/2510.12586|arxiv.org/abs/2510.12586>` -> `arxiv.org/abs/2510.12586`
+      (a link with a label shows, and was typed as, its label)
+    - `<@U123|ana>` -> `@ana`, `<@U123>` -> `@U123`; `<#C123|general>` -> `#general`
+    - `<!here>` -> `@here`, `<!subteam^S1|@team>` -> `@team`, `<!date^...|fallback>` -> `fallback`
+
+    The result is plain text: the renderers escape it again for whichever platform shows it.
+    """
+    if "<" not in text:
+        return unescape(text)
+    out: list[str] = []
+    last = 0
+    for match in _MARKUP.finditer(text):
+        out.append(unescape(text[last : match.start()]))
+        out.append(unescape(_shown(match.group(1))))
+        last = match.end()
+    out.append(unescape(text[last:]))
+    return "".join(out)
+
+
+def _shown(inner: str) -> str:
+    """What Slack shows for the markup `<inner>` (still entity-encoded)."""
+    target, bar, label = inner.partition("|")
+    if target.startswith(("@", "#")):
+        return target[0] + (label or target[1:])
+    if target.startswith("!"):
+        name = target[1:]
+        return "@" + name if name in _BROADCASTS or not label else label
+    return label if bar and label else target

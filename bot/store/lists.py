@@ -255,6 +255,8 @@ class PaperCache:
         except SourceUnavailable as exc:
             remember = self._error_ms
             if exc.retry_at is not None:  # whoever comes back at the reset must find HF asked again
+                if self._limit is not None:
+                    await self._limit.hold(exc.retry_at.timestamp())
                 remember = min(remember, int((exc.retry_at.timestamp() - time.time()) * 1000))
             if remember > 0:
                 await self._redis.set(err_key, str(exc) or "unavailable", px=remember)

@@ -1,4 +1,4 @@
-""" "Hugging Face is limited until T", shared by every replica through Redis (`P:hf:limited`).
+"""The replicas' shared record "Hugging Face is limited until T", in Redis (`P:hf:limited`).
 
 `SharedRateLimit` is the `bot.source.rate_limit.RateLimitStore` the bot gives its `HFSource` and
 its `PaperCache`: the first replica whose request is rate limited records the reset time, and the
@@ -6,14 +6,16 @@ others (their `/papers` answers, their daily passes) hold back until then instea
 a 429. The key expires at T. A later T replaces an earlier one, never the reverse (one Lua script).
 
 Redis failures are logged and swallowed: without the shared record each replica still honours
-the limits it learns itself, and an HF fetch must not fail because Redis hiccuped.
+the limits it learns itself, and an HF fetch must not fail because Redis hiccuped. The key
+expires by the Redis server's clock (SET PXAT, Redis 6.2+) while T comes from a replica's: if
+Redis's clock runs ahead, the record vanishes that much early (a replica may then meet a 429 of
+its own and learn the limit itself); if behind, readers still ignore it once T has passed.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -53,11 +55,6 @@ class SharedRateLimit:
         except ValueError:
             return None
         return until if until is not None and until > time.time() else None
-
-    async def until_datetime(self) -> datetime | None:
-        """`until()` as an aware UTC datetime."""
-        until = await self.until()
-        return datetime.fromtimestamp(until, UTC) if until is not None else None
 
     async def hold(self, until: float) -> None:
         """Record that HF is limited until `until` (Unix seconds), unless a later end is recorded."""

@@ -1,4 +1,4 @@
-""" "HF is limited until T" shared through Redis: replicas hold back, the cache says when HF is back."""
+"""The shared record "HF is limited until T" in Redis: replicas hold back, the cache says when HF is back."""
 
 from __future__ import annotations
 

@@ -130,7 +130,12 @@ def run_digest(args: argparse.Namespace) -> int:
         try:
             day, papers = asyncio.run(_fetch(args.date, progress=sys.stdout.isatty()))
         except SourceUnavailable as exc:
-            raise CLIError(f"{exc}. Check your connection or HF_ENDPOINT, or use --from-file.") from None
+            advice = (
+                "Try again then (HF_TOKEN raises the limit)"
+                if exc.retry_at
+                else "Check your connection or HF_ENDPOINT"
+            )
+            raise CLIError(f"{exc}. {advice}, or use --from-file.") from None
     digest = build_digest(papers, day=day, top=args.top, now=datetime.now(UTC), topics=topics)
     emit(FORMATS[args.format](digest))
     return 0

@@ -59,18 +59,17 @@ async def check_redis(settings: Settings) -> list[Check]:
 
 async def check_hf(settings: Settings) -> list[Check]:
     today = datetime.now(UTC).date()
-    async with HFSource(settings.model_copy(update={"hf_max_retries": 1})) as source:
+    # A rate limit longer than a few seconds is reported with its end, not waited out.
+    async with HFSource(settings.model_copy(update={"hf_max_retries": 1}), max_wait=5) as source:
         try:
             papers = await source.fetch_day(today)
         except SourceUnavailable as exc:
-            return [
-                Check(
-                    "Hugging Face API",
-                    False,
-                    f"{settings.hf_base}: {exc}",
-                    "check the network or HF_ENDPOINT",
-                )
-            ]
+            fix = (
+                "wait for the rate limit to end; HF_TOKEN raises it"
+                if exc.retry_at
+                else "check the network or HF_ENDPOINT"
+            )
+            return [Check("Hugging Face API", False, f"{settings.hf_base}: {exc}", fix)]
     return [
         Check("Hugging Face API", True, f"{settings.hf_base}: {len(papers)} papers listed today ({today})")
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import date, datetime, timedelta
 
 from bot.commands.language import ShowPapers, Why
@@ -25,6 +27,28 @@ UNAVAILABLE = Notice(
 )
 
 
+def unavailable(exc: SourceUnavailable) -> Notice:
+    """The answer when a list cannot be had: when HF rate-limits us, it says when HF will be back
+    ("in about 12 s" within 90 s, else "at 10:05 UTC": `exc.retry_at` is a moment, not a user's time)."""
+    if exc.retry_at is None:
+        return UNAVAILABLE
+    left = exc.retry_at.timestamp() - time.time()
+    if left <= 1:
+        when = "back any moment now"
+    elif left < 90:
+        when = f"back in about {math.ceil(left)} s"
+    else:
+        when = f"back at {exc.retry_at:%H:%M} UTC"
+    return Notice(
+        f"Hugging Face asked us to wait; {when}",
+        (
+            "It limits how often it may be asked, and I have no saved copy of this list yet. "
+            "Try again then: the list will be fetched meanwhile.",
+        ),
+        tone="warning",
+    )
+
+
 async def show_papers(command: ShowPapers, papers: PaperCache, now: datetime) -> Reply:
     """A day's (or the week's) ranked papers, filtered by the command's query if it has one."""
     try:
@@ -34,8 +58,8 @@ async def show_papers(command: ShowPapers, papers: PaperCache, now: datetime) ->
     today = now.date()
     try:
         found = await _papers_for(command, papers, today)
-    except SourceUnavailable:
-        return UNAVAILABLE
+    except SourceUnavailable as exc:
+        return unavailable(exc)
     if isinstance(found, Notice):
         return found
     day, listed, note = found
@@ -70,8 +94,9 @@ async def _papers_for(
             for paper in result:
                 merged.setdefault(paper.id, paper)
         if not merged:
-            if all(isinstance(r, SourceUnavailable) for r in lists.values()):
-                raise SourceUnavailable("no day of the week could be read")
+            failures = [r for r in lists.values() if isinstance(r, SourceUnavailable)]
+            if failures:  # an unread day may have had papers: "none this week" would be a guess
+                raise max(failures, key=_retry_order)
             return Notice("No Daily Papers in the last 7 days", ())
         note = f"The week's papers: {format_day(days[-1])} to {format_day(today)}."
         return today, list(merged.values()), note
@@ -89,14 +114,19 @@ async def _papers_for(
     return day, listed, None
 
 
+def _retry_order(exc: SourceUnavailable) -> float:
+    """Orders failures by when HF will be back (unknown first), to report the latest."""
+    return exc.retry_at.timestamp() if exc.retry_at else 0.0
+
+
 async def why(command: Why, papers: PaperCache, topics: tuple[str, ...], now: datetime) -> Reply:
     """Each part of one paper's score, ranked as this channel's daily post would rank it."""
     today = now.date()
     days = [today - timedelta(days=i) for i in range(WEEK_DAYS)]
     try:
         lists = await papers.days(days, today=today, wait=SOURCE_WAIT)
-    except SourceUnavailable:
-        return UNAVAILABLE
+    except SourceUnavailable as exc:
+        return unavailable(exc)
     for day in days:
         listed = lists[day]
         if isinstance(listed, SourceUnavailable):
@@ -105,6 +135,9 @@ async def why(command: Why, papers: PaperCache, topics: tuple[str, ...], now: da
         if paper is not None:
             break
     else:
+        failures = [r for r in lists.values() if isinstance(r, SourceUnavailable)]
+        if failures:  # it may be on a list that could not be read
+            return unavailable(max(failures, key=_retry_order))
         return Notice(
             f"{quote(command.paper_id)} is not on the lists of the last {WEEK_DAYS} days",
             ("`/papers why` explains papers from the recent Daily Papers lists.",),

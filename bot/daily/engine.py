@@ -6,7 +6,9 @@
    the channel next): one ZRANGEBYSCORE per platform, shuffled so replicas spread out.
 2. The last `DAILY_LOOKBACK_DAYS` list days come from the shared cache (one pipelined read),
    are merged (newest listing of a paper wins) and ranked once per distinct topic set
-   (`bot.daily.pool`).
+   (`bot.daily.pool`). When none can be read the pass decides nothing: no claim, no attempt
+   counted, every channel stays due; `RunReport.source_back_at` says when HF asked us to come
+   back (a rate limit), and `bot.daily.loop` runs its next pass then.
 3. In batches of `DAILY_BATCH_SIZE`, two batches at a time (Redis works on one while Python works
    on the other): one pipeline loads the settings; the engine decides, for each channel, whether
    its local post time has passed today (a bot that was down posts when it is back, the same
@@ -63,6 +65,7 @@ from bot.daily.pool import _Pool
 from bot.daily.recorder import _apply_moves, _Move, _Recorder
 from bot.digest import Digest
 from bot.ranking.types import RankedPaper
+from bot.source.hf_client import SourceUnavailable
 from bot.store import State, scripts
 from bot.store import schedule as sched
 from bot.store.keys import ChannelRef
@@ -93,6 +96,7 @@ class RunReport:
     paused: int = 0  # paused now because the channel is gone or forbidden
     skipped: int = 0  # paused or unsubscribed before this pass
     source_unavailable: bool = False  # no list day could be read: nothing was decided
+    source_back_at: float | None = None  # then, Unix time HF said it answers again (rate limited)
     papers_in_pool: int = 0
     topic_sets: int = 0  # distinct topic sets ranked
     seconds: float = 0.0
@@ -194,8 +198,9 @@ class DailyEngine:
             report.seconds = time.monotonic() - started
             return report
         pool = await _Pool.load(self.state.papers, now, self.lookback_days)
-        if pool is None:
+        if isinstance(pool, SourceUnavailable):  # nothing claimed, no attempt counted: due as before
             report.source_unavailable = True
+            report.source_back_at = pool.retry_at.timestamp() if pool.retry_at else None
             report.seconds = time.monotonic() - started
             return report
         report.papers_in_pool = len(pool.papers)

@@ -2,13 +2,16 @@
 
 Every replica runs this loop; the engine's Redis claims make each post happen once. A failing
 pass (Redis down, a bug) is logged and retried on the next tick: the loop never dies, so a bot
-that lost Redis for a while posts as soon as it is back, the same local day.
+that lost Redis for a while posts as soon as it is back, the same local day. A pass that could
+read no list because Hugging Face rate-limited us is followed by one at the reset time HF gave
+(`RunReport.source_back_at`), sooner or later than the next tick.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,7 +61,13 @@ class DailyLoop:
             log.info("daily pass", extra={"platform": self.platform, **report.as_dict()})
         return report
 
+    def pause_after(self, report: RunReport | None) -> float:
+        """Seconds until the next pass: the tick, or until HF's reset when a rate limit stopped this one."""
+        if report is not None and report.source_unavailable and report.source_back_at is not None:
+            return max(0.0, report.source_back_at - time.time())
+        return self.tick_seconds
+
     async def run_forever(self) -> None:
         while True:
-            await self.run_once()
-            await asyncio.sleep(self.tick_seconds)
+            report = await self.run_once()
+            await asyncio.sleep(self.pause_after(report))

@@ -33,14 +33,17 @@ class _Pool:
     packed: dict[tuple[tuple[str, ...], int], Packed] = field(default_factory=dict)
 
     @classmethod
-    async def load(cls, cache: PaperCache, now: datetime, lookback_days: int) -> _Pool | None:
-        """The last `lookback_days` list days merged; None when none of them could be read."""
+    async def load(cls, cache: PaperCache, now: datetime, lookback_days: int) -> _Pool | SourceUnavailable:
+        """The last `lookback_days` list days merged; when none of them could be read, why (with
+        the latest `retry_at` of the days, if HF said when it will answer again)."""
         today = now.astimezone(UTC).date()
         days = [today - timedelta(days=i) for i in range(lookback_days)]
         lists = await cache.days(days, today=today)
-        if all(isinstance(v, SourceUnavailable) for v in lists.values()):
-            log.warning("daily posts wait: no list day could be read (%s)", lists[days[0]])
-            return None
+        failures = [v for v in lists.values() if isinstance(v, SourceUnavailable)]
+        if len(failures) == len(lists):
+            log.warning("daily posts wait: no list day could be read (%s)", failures[0])
+            known = [f.retry_at for f in failures if f.retry_at is not None]
+            return SourceUnavailable(str(failures[0]), max(known) if known else None)
         seen: set[str] = set()
         papers: list[Paper] = []
         latest: date | None = None

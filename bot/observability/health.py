@@ -44,6 +44,7 @@ class Health:
                 "last_ok_at": _iso(self.source.last_ok_at),
                 "last_error_at": _iso(self.source.last_error_at),
                 "last_error": self.source.last_error,
+                "limited_until": _iso(self.source.limited_until),  # HF's rate limit, while it lasts
             }
         if self.loop is not None:
             body["daily"] = {

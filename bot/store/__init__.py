@@ -35,6 +35,7 @@ from bot.store.models import (
     Subscription,
     SubscriptionError,
 )
+from bot.store.rate_limit import SharedRateLimit
 from bot.store.scripts import load_scripts
 from bot.store.subscriptions import SubscriptionStore
 
@@ -84,6 +85,7 @@ class State:
     papers: PaperCache
     settings: Settings
     source: HFSource | None = None  # the HF client behind `papers` when open_state made it (/healthz)
+    hf_limit: SharedRateLimit | None = None  # "HF is limited until T", shared by the replicas
     _closers: list = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -92,28 +94,34 @@ class State:
         await self.redis.aclose()
 
 
-def build_state(redis: Redis, settings: Settings, fetch: FetchDay) -> State:
+def build_state(
+    redis: Redis, settings: Settings, fetch: FetchDay, *, hf_limit: SharedRateLimit | None = None
+) -> State:
     keys = Keys(settings.redis_key_prefix)
+    hf_limit = hf_limit or SharedRateLimit(redis, keys)
     cache = PaperCache(
         redis,
         keys,
         fetch,
         recent_seconds=settings.hf_cache_recent_seconds,
         past_seconds=settings.hf_cache_past_seconds,
+        limit=hf_limit,
     )
-    return State(redis, keys, SubscriptionStore(redis, keys), cache, settings)
+    return State(redis, keys, SubscriptionStore(redis, keys), cache, settings, hf_limit=hf_limit)
 
 
 async def open_state(settings: Settings, *, fetch: FetchDay | None = None) -> State:
-    """Connect and build the State; `fetch` defaults to the Hugging Face API (closed with the State)."""
+    """Connect and build the State; `fetch` defaults to the Hugging Face API (closed with the State),
+    whose rate limits are shared with the other replicas through Redis."""
     redis = await connect(settings)
+    hf_limit = SharedRateLimit(redis, Keys(settings.redis_key_prefix))
     closers = []
     source = None
     if fetch is None:
-        source = HFSource(settings)
+        source = HFSource(settings, shared=hf_limit)
         fetch = source.fetch_day
         closers.append(source.aclose)
-    state = build_state(redis, settings, fetch)
+    state = build_state(redis, settings, fetch, hf_limit=hf_limit)
     state.source = source
     state._closers = closers
     return state

@@ -55,6 +55,11 @@ Global (one slot each; single-key commands only)::
     P:hf:lock:2025-10-15              STRING single-flight lock of one HF fetch (token, PX)
     P:hf:err:2025-10-15               STRING last fetch error, kept a few seconds so that the
                                              waiters of a failed fetch do not all retry HF
+                                             (never past the end of a known rate limit)
+    P:hf:limited                      STRING Unix ms until which HF asked us to wait (a 429's or
+                                             a used-up quota's reset); expires then. Every
+                                             replica's HF client holds back until it
+                                             (bot.store.rate_limit)
     P:seen:slack:<hash>               STRING a request the platform delivered (30 minutes), so a
                                              redelivery (Slack's X-Slack-Retry-Num) is answered once
 """
@@ -153,6 +158,9 @@ class Keys:
 
     def hf_error(self, day: date) -> str:
         return f"{self.prefix}:hf:err:{day.isoformat()}"
+
+    def hf_limited(self) -> str:
+        return f"{self.prefix}:hf:limited"
 
     def seen(self, platform: str, request_hash: str) -> str:
         return f"{self.prefix}:seen:{platform}:{request_hash}"

@@ -3,7 +3,12 @@
 One HF request per list day and freshness period, however many replicas or `/papers` calls ask at
 once: within a process concurrent callers share one future; across processes one holds the Redis
 lock `P:hf:lock:DAY` and fetches while the others poll the cache key. A failed fetch is remembered
-for a few seconds (`P:hf:err:DAY`) so its waiters fail fast instead of each retrying HF.
+for a few seconds (`P:hf:err:DAY`) so its waiters fail fast instead of each retrying HF, but never
+past the end of a rate limit HF announced, so that whoever comes back then finds HF asked again.
+
+A day that cannot be had says why as `SourceUnavailable`; when HF rate-limits us its `retry_at`
+tells when it will answer again (from the failed fetch, or from the shared record `P:hf:limited`
+while the fetch waits for the reset), so `/papers` can say when to come back.
 
 Freshness: a recent day (today or yesterday, UTC: the lists still grow and upvotes still move) is
 fresh for `recent_seconds`, an older day for `past_seconds`. A stale copy is kept a while longer
@@ -25,6 +30,7 @@ from redis.asyncio import Redis
 from bot.observability import metrics
 from bot.papers import Paper
 from bot.source.hf_client import SourceUnavailable
+from bot.source.rate_limit import RateLimitStore
 from bot.store import scripts
 from bot.store.keys import Keys
 
@@ -32,13 +38,17 @@ log = logging.getLogger(__name__)
 
 FetchDay = Callable[[date], Awaitable[list[Paper]]]
 
+SLOW = "Hugging Face is slow to answer"
+LIMITED = "Hugging Face asked us to wait (rate limited)"
+
 
 def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
 class PaperCache:
-    """Daily Papers lists by day, shared through Redis. `fetch` is e.g. `HFSource(...).fetch_day`."""
+    """Daily Papers lists by day, shared through Redis. `fetch` is e.g. `HFSource(...).fetch_day`;
+    `limit` is where the replicas share HF's rate limit (`bot.store.rate_limit.SharedRateLimit`)."""
 
     def __init__(
         self,
@@ -54,6 +64,7 @@ class PaperCache:
         error_seconds: float = 20,
         poll_seconds: float = 0.05,
         clock: Callable[[], float] = time.time,
+        limit: RateLimitStore | None = None,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -66,6 +77,7 @@ class PaperCache:
         self._error_ms = int(error_seconds * 1000)
         self._poll = poll_seconds
         self._clock = clock
+        self._limit = limit
         self._inflight: dict[date, asyncio.Future[list[Paper]]] = {}
         self._memo: dict[date, tuple[int, list[Paper]]] = {}
         self.fetches = 0  # HF fetches this process made (tests and benchmarks read it)
@@ -88,8 +100,8 @@ class PaperCache:
 
         `wait` (seconds; None: as long as the fetches take) bounds the wait for HF, for commands
         that must answer within seconds: a day whose fetch has not finished by then is served from
-        its stale copy if there is one, else as SourceUnavailable, while the fetch goes on and
-        fills the cache for the next ask.
+        its stale copy if there is one, else as SourceUnavailable (with `retry_at` when the fetch
+        is waiting for a rate limit's reset), while the fetch goes on and fills the cache.
         """
         today = today or utc_today()
         wanted = [d for d in dict.fromkeys(days)]
@@ -119,11 +131,15 @@ class PaperCache:
                     task.cancel()
                 raise
             failure: BaseException | None = None
+            late = [day for day, task in tasks.items() if not task.done()]
+            retry_at = await self._retry_at() if any(refresh[d] is None for d in late) else None
             for day, task in tasks.items():
                 if not task.done():  # only this waiter gives up: the shared fetch is shielded, goes on
                     task.cancel()
                     try:
-                        out[day] = self._stale_or_raise(day, refresh[day], "Hugging Face is slow to answer")
+                        out[day] = self._stale_or_raise(
+                            day, refresh[day], LIMITED if retry_at else SLOW, retry_at
+                        )
                     except SourceUnavailable as exc:
                         out[day] = exc
                     continue
@@ -159,7 +175,7 @@ class PaperCache:
                 elif papers:
                     return day, papers
         if failures:  # an unreadable day might have had papers: "none" would be a guess
-            raise failures[0]
+            raise max(failures, key=lambda f: f.retry_at.timestamp() if f.retry_at else 0.0)
         return None
 
     # --- internals -------------------------------------------------------------------------
@@ -206,7 +222,7 @@ class PaperCache:
         while True:
             error = await self._redis.get(err_key)
             if error is not None:
-                return self._stale_or_raise(day, stale, error)
+                return self._stale_or_raise(day, stale, error, await self._retry_at())
             if await self._redis.set(lock, token, nx=True, px=self._lock_ms):
                 try:
                     return await self._fetch_and_store(day, today, key, err_key, stale)
@@ -221,7 +237,7 @@ class PaperCache:
                 if raw is not None and raw != stale and self._fresh(raw, day, today):
                     return self._decode(day, raw)
                 if error is not None:
-                    return self._stale_or_raise(day, stale, error)
+                    return self._stale_or_raise(day, stale, error, await self._retry_at())
                 if not locked:
                     break  # the fetcher gave up without a word: try to fetch ourselves
                 if time.monotonic() > deadline:
@@ -237,8 +253,14 @@ class PaperCache:
         try:
             papers = await self._fetch(day)
         except SourceUnavailable as exc:
-            await self._redis.set(err_key, str(exc) or "unavailable", px=self._error_ms)
-            return self._stale_or_raise(day, stale, str(exc))
+            remember = self._error_ms
+            if exc.retry_at is not None:  # whoever comes back at the reset must find HF asked again
+                if self._limit is not None:
+                    await self._limit.hold(exc.retry_at.timestamp())
+                remember = min(remember, int((exc.retry_at.timestamp() - time.time()) * 1000))
+            if remember > 0:
+                await self._redis.set(err_key, str(exc) or "unavailable", px=remember)
+            return self._stale_or_raise(day, stale, str(exc), exc.retry_at)
         raw = self._encode(papers)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(key, raw, ex=max(1, int(self._keep_seconds(day, today))))
@@ -246,9 +268,16 @@ class PaperCache:
             await pipe.execute()
         return self._decode(day, raw)
 
-    def _stale_or_raise(self, day: date, stale: str | None, error: str) -> list[Paper]:
+    async def _retry_at(self) -> datetime | None:
+        """When HF will answer again, if a replica learned that it is rate limited until then."""
+        until = await self._limit.until() if self._limit is not None else None
+        return datetime.fromtimestamp(until, UTC) if until is not None else None
+
+    def _stale_or_raise(
+        self, day: date, stale: str | None, error: str, retry_at: datetime | None = None
+    ) -> list[Paper]:
         if stale is not None:
             metrics.HF_CACHE.labels("stale").inc()
             log.warning("Daily Papers of %s: serving the cached copy (%s)", day, error)
             return self._decode(day, stale)
-        raise SourceUnavailable(error)
+        raise SourceUnavailable(error, retry_at)

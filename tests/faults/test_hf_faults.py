@@ -34,7 +34,7 @@ from tests.adapters.slack.fake_slack import FakeSlack
 from tests.daily.conftest import TODAY, at
 from tests.discord_standin import DiscordStandIn
 from tests.discord_standin import payloads as p
-from tests.fake_hf import FakeHF, Fault
+from tests.fake_hf import FakeHF, Fault, Window
 from tests.faults.conftest import Figures
 from tests.faults.platform import RecordingPlatform
 from tests.faults.test_redis_restart import subscribe_all
@@ -44,6 +44,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
 LIMIT = 3.0
 PRODUCTION_HF = {"hf_timeout_seconds": 10.0, "hf_max_retries": 4}
 UNAVAILABLE = "Hugging Face is not answering"
+LIMITED = "Hugging Face asked us to wait; back at "  # a 429 says when: Retry-After 120 s
 FAULTS = {
     "429": Fault(429, '{"error": "rate limited"}', {"Retry-After": "120"}),
     "500": Fault(500),
@@ -94,6 +95,7 @@ async def test_papers_answers_within_3s_while_hf_fails(
         slowest_answer_s=round(max(s for s, _ in answers), 2),
         from_cache=sum("Paper 0" in t for _, t in answers),
         said_unavailable=sum(UNAVAILABLE in t for _, t in answers),
+        said_when_hf_is_back=sum(LIMITED in t for _, t in answers),
         hf_requests_meanwhile=len(fake_hf.requests) - asked_before,
     )
     for seconds, text in answers:
@@ -101,7 +103,7 @@ async def test_papers_answers_within_3s_while_hf_fails(
         if cache == "stale":
             assert "Paper 0" in text, text  # served from the stale copy
         else:
-            assert UNAVAILABLE in text, text
+            assert (LIMITED if fault == "429" else UNAVAILABLE) in text, text
     assert len(fake_hf.requests) > asked_before  # HF was asked (and failed) meanwhile
 
 
@@ -117,6 +119,39 @@ async def test_papers_answers_from_a_fresh_cache_without_asking_hf(
                 hf_requests_meanwhile=len(fake_hf.requests) - asked_before)  # fmt: skip
     assert seconds < LIMIT and "Paper 0" in text
     assert len(fake_hf.requests) == asked_before
+
+
+async def test_papers_says_when_a_rate_limiting_hf_is_back_and_hf_is_read_at_the_reset(
+    slack: Runtime, sender: SlackSender, fake_slack: FakeSlack, fake_hf: FakeHF, papers_today: list,
+    figures: Figures,
+) -> None:  # fmt: skip
+    """HF's quota is used up for 3 more seconds, and it says so as HF does (429, `RateLimit:
+    "api";r=0;t=3`, no Retry-After). Three commands, nothing cached: each answers within 3 s with
+    when HF is back; the fetches behind them come back at the reset, once, and fill the cache."""
+    fake_hf.rate_limit = Window.exhausted(quota=500, seconds=3.0, style="hf")
+    reset = fake_hf.rate_limit.ends
+    answers = await asyncio.gather(
+        *(ask(sender, fake_slack, text, f"r{i}") for i, text in enumerate(["", "week", "search paper"]))
+    )
+    refused = fake_hf.limited()
+    await asyncio.sleep(max(0.0, reset - time.monotonic()) + 1.0)  # the fetches come back and finish
+    later = [r for r in fake_hf.requests if r not in refused]
+    seconds, again = await ask(sender, fake_slack, "", "after")
+    figures.add(
+        "item3 slack /papers, HF rate limit (RateLimit t=3, no Retry-After), nothing cached",
+        commands=len(answers),
+        slowest_answer_s=round(max(s for s, _ in answers), 2),
+        said_when_hf_is_back=sum("asked us to wait; back in about" in t for _, t in answers),
+        hf_429s=len(refused),
+        requests_inside_the_window=sum(r["at"] < reset for r in fake_hf.requests),
+        hf_read_again_after_reset_s=round(min(r["at"] for r in later) - reset, 2),
+        answer_after_reset_s=round(seconds, 3),
+    )
+    for seconds_taken, text in answers:
+        assert seconds_taken < LIMIT and "Hugging Face asked us to wait; back in about" in text, text
+    assert len({r["query"]["date"] for r in refused}) == len(refused)  # at most one 429 per day
+    assert all(reset <= r["at"] <= reset + 1.0 and r["status"] == 200 for r in later), later
+    assert "Paper 0" in again
 
 
 # ---------------------------------------------------------------- /papers in Discord

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot import __version__
 from bot.settings import load_settings
 from bot.source import HFSource, SourceUnavailable
+from bot.source.hf_client import RESET_JITTER
 from tests.conftest import HF_DAILY_DAYS, load_real_day
 from tests.factories import api_item
 from tests.fake_hf import FakeHF, Fault
@@ -17,18 +19,25 @@ DAY = date(2025, 10, 15)
 
 
 class RecordingSleep:
-    """Records the waits the client asks for instead of spending them."""
+    """Virtual time: records the waits the client asks for and moves its clock on instead of
+    spending them (`clock` starts at the real time, so HTTP-dates keep their meaning)."""
 
     def __init__(self) -> None:
         self.delays: list[float] = []
+        self.now = time.time()
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def source(fake: FakeHF, sleep: RecordingSleep | None = None, **overrides: object) -> HFSource:
     settings = load_settings(env_file=None, hf_endpoint=fake.url, **overrides)
-    return HFSource(settings, sleep=sleep or RecordingSleep())
+    sleep = sleep or RecordingSleep()
+    return HFSource(settings, sleep=sleep, clock=sleep.clock)
 
 
 @pytest.mark.skipif(not HF_DAILY_DAYS, reason="../shared/hf-daily is not present")
@@ -75,7 +84,7 @@ async def test_429_waits_for_retry_after_then_succeeds(fake_hf: FakeHF) -> None:
     sleep = RecordingSleep()
     async with source(fake_hf, sleep) as hf:
         assert len(await hf.fetch_day(DAY)) == 1
-    assert sleep.delays[0] == 7.0
+    assert 7.0 <= sleep.delays[0] <= 7.0 + RESET_JITTER
     assert 0 <= sleep.delays[1] <= 1.0  # jittered backoff, second attempt: base 0.5 * 2
     assert len(fake_hf.requests) == 3
 

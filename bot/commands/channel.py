@@ -100,9 +100,7 @@ async def change(
         lines = describe(sub) + zone_lines(sub, now, command.timezone)
         found = await store.status(channel, now=now)
         if found is not None and found.next_post_at is not None:
-            lines.append(
-                f"Next post: {_when(found.next_post_at, sub)} ({quote(sub.timezone)}){_why_later(found, sub)}."
-            )
+            lines.append(_next_post(found, sub, now))
         return Notice("Post time changed", tuple(lines), tone="ok")
     if isinstance(command, SetCount):
         sub = await store.set_top(channel, command.count, by=by)
@@ -132,6 +130,15 @@ def _when(moment: datetime, sub: Subscription) -> str:
     return f"{format_day(local.date())} {local:%H:%M}"
 
 
+def _next_post(found: ChannelStatus, sub: Subscription, now: datetime) -> str:
+    """`Next post: Thu 16 Oct 2025 09:00 (`Asia/Tokyo`).`, or that it comes now."""
+    assert found.next_post_at is not None
+    when = f"{_when(found.next_post_at, sub)} ({quote(sub.timezone)})"
+    if found.next_post_at <= now:  # today's post time has passed and today had none
+        return f"Next post: within a minute (today's, {when}, has not been made yet)."
+    return f"Next post: {when}{_why_later(found, sub)}."
+
+
 def _why_later(found: ChannelStatus, sub: Subscription) -> str:
     """Why the next post is not at the post time: it waits 20 hours after the last post."""
     if found.next_post_at is None or found.last_post_at is None:
@@ -148,9 +155,7 @@ async def status(store: SubscriptionStore, channel: ChannelRef, now: datetime) -
     sub = found.subscription
     lines = describe(sub) + zone_lines(sub, now)
     if found.next_post_at is not None:
-        lines.append(
-            f"Next post: {_when(found.next_post_at, sub)} ({quote(sub.timezone)}){_why_later(found, sub)}."
-        )
+        lines.append(_next_post(found, sub, now))
     if found.last_post_at is not None:
         count = f", {plural(found.last_post_count, 'paper')}" if found.last_post_count is not None else ""
         lines.append(f"Last post: {_when(found.last_post_at, sub)}{count}.")

@@ -394,9 +394,10 @@ def _regions_like(zone: str) -> list[Choice]:
     (`EST`: New York first), else those that have its offset in some season."""
     name = zone.upper()
     zones = list(_abbreviation_zones().get(name, ()))
-    if not zones:
+    if not zones:  # its offset now first, then in another season; Antarctic stations last
         offset = behaviour(zone)[0]
         zones = [z for z in _regions() if offset in behaviour(z)]
+        zones.sort(key=lambda z: (behaviour(z)[0] != offset, z.startswith("Antarctica/")))
     named = [PREFERRED[name]] if name in PREFERRED else list(ORDER.get(name, ()))
     return [Choice(z, label(z)) for z in _one_per_behaviour(zones, named)[:MAX_CHOICES]]
 

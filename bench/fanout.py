@@ -262,18 +262,20 @@ async def main(channels: int, repeat: int, profile: bool = False) -> None:
             if report.posted != channels:
                 print(f"warning: pass {r} posted {report.posted} of {channels}: {report}", file=sys.stderr)
         # A subscription in steady state, after its passes: its hash (settings and status), the
-        # claims of its last two local days (they live 48 h), its share of the due index and of
-        # its workspace's channel set. MEMORY USAGE per key, over a sample of channels.
-        sample = refs[:: max(1, channels // 500)]
+        # claims of its last two local days (they live 48 h), its delivery memory, its share of
+        # the due index and of its workspace's channel set. MEMORY USAGE per key, over a sample.
+        step = max(1, channels // 500)
+        sample = refs[::step]
         last_days = [first_pass + timedelta(days=repeat - 1 - d) for d in range(2)]
         sizes = await execute(
             redis,
             [("MEMORY", "USAGE", setup.keys.sub(ch), "SAMPLES", "0") for ch in sample]
             + [
-                ("MEMORY", "USAGE", setup.keys.claim(ch, d), "SAMPLES", "0")
-                for ch in sample
+                ("MEMORY", "USAGE", setup.keys.claim(ch, ZONES[(i * step) % len(ZONES)], d), "SAMPLES", "0")
+                for i, ch in enumerate(sample)
                 for d in last_days
             ]
+            + [("MEMORY", "USAGE", setup.keys.last(ch), "SAMPLES", "0") for ch in sample]
             + [("MEMORY", "USAGE", setup.keys.due("slack"), "SAMPLES", "0")]
             + [
                 ("MEMORY", "USAGE", setup.keys.team_channels("slack", f"T{t:04d}"), "SAMPLES", "0")
@@ -283,10 +285,9 @@ async def main(channels: int, repeat: int, profile: bool = False) -> None:
         sizes = [x or 0 for x in sizes]
         n = len(sample)
         per_subscription = (
-            sum(sizes[:n]) / n
-            + sum(sizes[n : 3 * n]) / n
-            + sizes[3 * n] / channels
-            + sum(sizes[3 * n + 1 :]) / channels
+            sum(sizes[: 4 * n]) / n  # sub, two claims, memory
+            + sizes[4 * n] / channels
+            + sum(sizes[4 * n + 1 :]) / channels
         )
         # A posted id, in a full record (60 days x 5 papers: a skiplist) and in the bench's short ones.
         full = await execute(

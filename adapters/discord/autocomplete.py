@@ -1,14 +1,16 @@
 """Autocomplete suggestions for `/papers time timezone:` and `/papers unsubscribe topic:`.
 
-Plain functions of strings (the Discord glue is in commands.py); time zone names come from the
-store's own list, so a suggestion is always a name the store accepts.
+Plain functions of strings (the Discord glue is in commands.py). Time zones come from
+`bot.store.timezones`, which also reads what the store is given, so the suggestions are the same
+readings the command will make (`EST` -> `America/New_York`; `IST` -> India, Israel, Ireland) and
+each suggested value is a name the store accepts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.store.models import parse_timezone, zone_names
+from bot.store import timezones
 
 MAX_CHOICES = 25  # Discord shows at most 25 suggestions
 MAX_CHOICE_LENGTH = 100  # name and value of a choice
@@ -33,32 +35,17 @@ COMMON_ZONES = (
 )
 
 
-def _key(text: str) -> str:
-    return "_".join(text.strip().lower().split())
-
-
-def timezone_choices(current: str, preferred: Iterable[str] = ()) -> list[str]:
-    """Up to 25 IANA names for what was typed: exact, then prefix, then a later part's prefix
-    (`berlin` -> `Europe/Berlin`), then anywhere. Nothing typed: `preferred`, then common zones."""
-    names = zone_names()  # lower-case -> canonical
-    typed = _key(current)[:MAX_CHOICE_LENGTH]
-    if not typed:
-        return list(dict.fromkeys([*preferred, *COMMON_ZONES]))[:MAX_CHOICES]
-    canonical = "UTC" if typed in ("utc", "gmt", "z") else names.get(typed)
-    exact = [canonical] if canonical else []
-    prefix, part, anywhere = [], [], []
-    for low, name in sorted(names.items(), key=lambda item: item[1]):
-        if low == typed:
-            continue
-        if low.startswith(typed):
-            prefix.append(name)
-        elif any(piece.startswith(typed) for piece in low.split("/")[1:]):
-            part.append(name)
-        elif typed in low:
-            anywhere.append(name)
-    # as the store spells them (`GMT` is stored as `UTC`), each once
-    names_found = (parse_timezone(name) for name in [*exact, *prefix, *part, *anywhere])
-    return list(dict.fromkeys(names_found))[:MAX_CHOICES]
+def timezone_choices(current: str, preferred: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Up to 25 (name, value) pairs for what was typed: the zone(s) it means (an abbreviation's
+    or a country's regions), then IANA names and cities starting with it, then containing it;
+    the name shows the region (`America/New_York · United States, Eastern (most areas), EST/EDT`).
+    Nothing typed: `preferred` (the channel's zone), then common zones."""
+    if not current.strip():
+        zones = list(dict.fromkeys([*preferred, *COMMON_ZONES]))
+        found = [timezones.Choice(z, timezones.label(z)) for z in zones]
+    else:
+        found = timezones.choices(current[:MAX_CHOICE_LENGTH], MAX_CHOICES)
+    return [(f"{c.zone} · {c.label}"[:MAX_CHOICE_LENGTH], c.zone) for c in found[:MAX_CHOICES]]
 
 
 def topic_choices(topics: Iterable[str], current: str, *, include_all: bool = False) -> list[str]:

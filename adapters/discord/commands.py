@@ -276,7 +276,9 @@ class PapersCommands(app_commands.Group):
         await self.answer(interaction, Topics())
 
     @app_commands.command(name="time", description="When the daily post comes")
-    @app_commands.describe(time="24-hour HH:MM, e.g. 09:00", timezone="IANA time zone, e.g. Europe/Berlin")
+    @app_commands.describe(
+        time="24-hour HH:MM, e.g. 09:00", timezone="City, country or time zone, e.g. Berlin"
+    )
     async def time(
         self, interaction: discord.Interaction, time: Range[str, 1, 10], timezone: Topic | None = None
     ) -> None:
@@ -329,7 +331,8 @@ class PapersCommands(app_commands.Group):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         zone = await self._subscription_field(interaction, lambda sub: sub.timezone)
-        return _choices(timezone_choices(current, [zone] if zone else []))
+        pairs = timezone_choices(current, [zone] if zone else [])
+        return [app_commands.Choice(name=name, value=value) for name, value in pairs]
 
 
 def _choices(values: list[str]) -> list[app_commands.Choice[str]]:

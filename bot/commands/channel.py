@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.commands.language import Pause, Resume, SetCount, SetTime, Subscribe, Unsubscribe
 from bot.commands.replies import Notice, Reply, quote
 from bot.commands.syntax import spell
 from bot.ranking import QueryError, TopicQuery
 from bot.render.textkit import format_day, plural
-from bot.store import ChannelRef, ChannelStatus, Subscription, SubscriptionStore
+from bot.store import ChannelRef, ChannelStatus, Subscription, SubscriptionStore, timezones
+from bot.store.schedule import MIN_GAP
 
 
 def not_subscribed(platform: str) -> Notice:
@@ -35,7 +36,38 @@ def describe(sub: Subscription) -> list[str]:
     return lines
 
 
-async def change(command: ChangeCommand, store: SubscriptionStore, channel: ChannelRef, by: str) -> Reply:
+def zone_lines(sub: Subscription, now: datetime, typed: str | None = None) -> list[str]:
+    """The channel's time zone: how `typed` was read, the region and today's UTC offset; a
+    warning for a fixed offset or an old name, with the region(s) to use instead."""
+    facts = timezones.zone_facts(sub.timezone, now)
+    lines = []
+    if typed is not None:
+        read_as = timezones.resolve(typed).read_as
+        if read_as:
+            lines.append(f"{read_as}.")
+    abbreviation = f", {facts.abbreviation}" if facts.abbreviation else ""
+    where = timezones.label(sub.timezone)
+    lines.append(f"Time zone: {quote(sub.timezone)} ({where}), today {facts.offset}{abbreviation}.")
+    if facts.legacy:
+        instead = facts.suggestions[0].zone if facts.suggestions else "Europe/Berlin"
+        hint = spell(f"time {sub.post_time:%H:%M} {instead}", sub.channel.platform)
+        others = ", ".join(quote(c.zone) for c in facts.suggestions[1:4])
+        also = f" (or {others})" if others else ""
+        if facts.fixed:
+            lines.append(
+                f"Note: {quote(sub.timezone)} is a fixed offset, {facts.offset} all year with no "
+                f"daylight saving time. To follow a place's local time: `{hint}`{also}."
+            )
+        else:
+            lines.append(
+                f"Note: {quote(sub.timezone)} is an old name; its region is set with `{hint}`{also}."
+            )
+    return lines
+
+
+async def change(
+    command: ChangeCommand, store: SubscriptionStore, channel: ChannelRef, by: str, now: datetime
+) -> Reply:
     """Apply a settings command. SubscriptionError and NotSubscribed propagate to the service."""
     if isinstance(command, Subscribe):
         if command.query is not None:
@@ -65,7 +97,11 @@ async def change(command: ChangeCommand, store: SubscriptionStore, channel: Chan
         return Notice(f"Stopped following {quote(command.query)}", tuple(describe(sub)), tone="ok")
     if isinstance(command, SetTime):
         sub = await store.set_time(channel, command.time, command.timezone, by=by)
-        return Notice("Post time changed", tuple(describe(sub)), tone="ok")
+        lines = describe(sub) + zone_lines(sub, now, command.timezone)
+        found = await store.status(channel, now=now)
+        if found is not None and found.next_post_at is not None:
+            lines.append(_next_post(found, sub, now))
+        return Notice("Post time changed", tuple(lines), tone="ok")
     if isinstance(command, SetCount):
         sub = await store.set_top(channel, command.count, by=by)
         return Notice("Papers per post changed", tuple(describe(sub)), tone="ok")
@@ -94,14 +130,32 @@ def _when(moment: datetime, sub: Subscription) -> str:
     return f"{format_day(local.date())} {local:%H:%M}"
 
 
+def _next_post(found: ChannelStatus, sub: Subscription, now: datetime) -> str:
+    """`Next post: Thu 16 Oct 2025 09:00 (`Asia/Tokyo`).`, or that it comes now."""
+    assert found.next_post_at is not None
+    when = f"{_when(found.next_post_at, sub)} ({quote(sub.timezone)})"
+    if found.next_post_at <= now:  # today's post time has passed and today had none
+        return f"Next post: within a minute (today's, {when}, has not been made yet)."
+    return f"Next post: {when}{_why_later(found, sub)}."
+
+
+def _why_later(found: ChannelStatus, sub: Subscription) -> str:
+    """Why the next post is not at the post time: it waits 20 hours after the last post."""
+    if found.next_post_at is None or found.last_post_at is None:
+        return ""
+    if abs(found.next_post_at - (found.last_post_at + MIN_GAP)) > timedelta(seconds=1):
+        return ""
+    return " (20 hours after the last post, so that two posts never come close together)"
+
+
 async def status(store: SubscriptionStore, channel: ChannelRef, now: datetime) -> Reply:
     found: ChannelStatus | None = await store.status(channel, now=now)
     if found is None:
         return not_subscribed(channel.platform)
     sub = found.subscription
-    lines = describe(sub)
+    lines = describe(sub) + zone_lines(sub, now)
     if found.next_post_at is not None:
-        lines.append(f"Next post: {_when(found.next_post_at, sub)} ({quote(sub.timezone)}).")
+        lines.append(_next_post(found, sub, now))
     if found.last_post_at is not None:
         count = f", {plural(found.last_post_count, 'paper')}" if found.last_post_count is not None else ""
         lines.append(f"Last post: {_when(found.last_post_at, sub)}{count}.")

@@ -78,7 +78,7 @@ class Topics:
 @dataclass(frozen=True, slots=True)
 class SetTime:
     time: str  # "HH:MM", checked by the store
-    timezone: str | None = None  # IANA name; None keeps the channel's
+    timezone: str | None = None  # as typed (a zone, city, country, abbreviation); None keeps the channel's
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,11 +227,11 @@ def parse(text: str) -> Command:
     if head in ("topics", "status", "pause", "resume") and not args:
         return {"topics": Topics, "status": Status, "pause": Pause, "resume": Resume}[head]()
     if head == "time":
-        if not 1 <= len(args) <= 2:
+        if not args:
             return Help(
                 problem="Use `time HH:MM` and optionally a time zone.", suggestion="time 09:00 Europe/Berlin"
             )
-        return SetTime(args[0], args[1] if len(args) == 2 else None)
+        return SetTime(args[0], " ".join(args[1:]) or None)  # zones may be words: `New York`
     if head == "count":
         count = _number(args[0], "number of papers per post", 1, MAX_TOP) if len(args) == 1 else None
         if not isinstance(count, int):

@@ -121,7 +121,7 @@ class CommandService:
             log.warning("%s: no answer within %.1f s", type(command).__name__, deadline)
             return TOO_SLOW
         except SubscriptionError as exc:
-            return Notice("That setting doesn't work", (str(exc),), tone="warning")
+            return Notice(exc.title or "That setting doesn't work", (str(exc),), tone="warning")
         except NotSubscribed:
             return channel_answers.not_subscribed(caller.channel.platform)
         except (RedisError, RedisUnavailable, OSError) as exc:
@@ -136,7 +136,9 @@ class CommandService:
         if isinstance(command, CHANGES_SETTINGS):
             if not caller.can_manage:
                 return refused(caller.channel.platform)
-            return await channel_answers.change(command, state.subscriptions, caller.channel, caller.user)
+            return await channel_answers.change(
+                command, state.subscriptions, caller.channel, caller.user, now
+            )
         if isinstance(command, ShowPapers):
             return await show_papers(command, state.papers, now)
         if isinstance(command, Why):

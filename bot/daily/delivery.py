@@ -18,7 +18,7 @@ class Delivery:
     `digest.entries` empty means "nothing new today": render the one-line notice (only channels
     that asked for it get such a delivery).
 
-    `idempotency_key` is the same for every attempt at this (channel, local day), 24 characters:
+    `idempotency_key` is the same for every attempt at this (channel, zone, local day), 24 characters:
     Discord adapters pass it as the message `nonce` with `enforce_nonce`; a Slack adapter can put
     it in the message `metadata` so that `find_sent` can look for it after a crash.
     `recovered` is true when an engine died while this post was claimed, and `attempt > 1` after a
@@ -48,7 +48,8 @@ FindSent = Callable[[Delivery], Awaitable[str | None]]
 """Optional: the message id if this delivery (by idempotency key) is already in the channel."""
 
 
-def idempotency_key(prefix: str, channel: ChannelRef, local_day: date) -> str:
-    """Stable per (deployment prefix, channel, local day); 24 hex characters (Discord nonces: <= 25)."""
-    raw = f"{prefix}|{channel.tag}|{local_day.isoformat()}".encode()
+def idempotency_key(prefix: str, channel: ChannelRef, local_day: date, timezone: str) -> str:
+    """Stable per (deployment prefix, channel, local day of IANA zone `timezone`); 24 hex
+    characters (Discord nonces: <= 25). The zone keeps Tokyo's 15th apart from Los Angeles's."""
+    raw = f"{prefix}|{channel.tag}|{timezone}|{local_day.isoformat()}".encode()
     return hashlib.blake2b(raw, digest_size=12).hexdigest()

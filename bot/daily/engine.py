@@ -10,9 +10,12 @@
    counted, every channel stays due; `RunReport.source_back_at` says when HF asked us to come
    back (a rate limit), and `bot.daily.loop` runs its next pass then.
 3. In batches of `DAILY_BATCH_SIZE`, two batches at a time (Redis works on one while Python works
-   on the other): one pipeline loads the settings; the engine decides, for each channel, whether
-   its local post time has passed today (a bot that was down posts when it is back, the same
-   local day); one pipeline of CLAIM scripts then claims the due ones atomically and picks each
+   on the other): one pipeline loads the settings and the delivery memory (the last post); the
+   engine decides, for each channel, whether its post is due today (`bot.store.schedule`: its
+   local post time has passed, the local day had no post yet and the last post is 20 hours
+   old; a bot that was down posts when it is back, the same local day); one pipeline of CLAIM
+   scripts then claims the due ones atomically (and only if the memory is still what the
+   decision saw, and no other local day's post is in flight) and picks each
    channel's top N papers it never got (checked against its posted record server-side, so posted
    ids never travel; a channel whose first candidates were all posted is asked again with all).
    Pipelines go through `bot.store.resp`, a lean RESP codec, and arguments shared by many
@@ -25,7 +28,7 @@
 5. Channels not posted to (not due yet, already done today, nothing new, waiting for a retry)
    get their entries moved in one pipeline (`bot.daily.recorder` too).
 
-Exactly once: the claim `P:claim:{ch}:LOCALDAY` is taken with the CLAIM script (an atomic
+Exactly once: the claim `P:claim:{ch}:ZONE:LOCALDAY` is taken with the CLAIM script (an atomic
 test-and-set, like SET NX, holding state, owner and a lease in Redis server time). While an engine
 lives it renews the leases of the claims it holds, so no other engine posts them. When an engine
 dies (kill -9) its claims' leases run out and another engine (or itself, restarted) takes them
@@ -88,8 +91,8 @@ class RunReport:
     confirmed: int = 0  # recovered posts `find_sent` found already out (not sent again)
     recovered: int = 0  # claims taken over from a dead engine
     not_due: int = 0  # post time not reached (or not a post day): rescheduled
-    already_done: int = 0  # today's post was already made (by any engine)
-    busy: int = 0  # claimed by another live engine
+    already_done: int = 0  # today's post was already made (by any engine, in any time zone)
+    busy: int = 0  # claimed by another live engine, or its memory changed meanwhile (next pass)
     waiting: int = 0  # a failed post waits for its retry time
     retrying: int = 0  # a send failed now: released for a retry
     failed: int = 0  # gave up for today after DAILY_MAX_ATTEMPTS
@@ -112,7 +115,9 @@ class _Work:
     local_day: date
     version: str | None
     ranked: list[RankedPaper]
-    keys: tuple[str, str, str]  # claim, posted, sub
+    keys: tuple[str, str, str, str]  # claim, posted, sub, last
+    memory: tuple[str, str]  # the delivery memory as read: last post `at`, held claim `k` ('' if none)
+    last_post: datetime | None  # the last post the decision counted
 
 
 @dataclass
@@ -144,13 +149,14 @@ class DailyEngine:
         self._sending: set[str] = set()  # claim keys whose send has started in this pass
         self._pass = asyncio.Lock()  # one pass at a time per engine
         # constant arguments, RESP-encoded once
-        self._claim_head = Packed(["EVALSHA", scripts.CLAIM.sha, 3])
+        self._claim_head = Packed(["EVALSHA", scripts.CLAIM.sha, 5])
         self._claim_consts = Packed([self.owner, self.lease_ms, CLAIM_TTL_SECONDS])
-        self._finish_head = Packed(["EVALSHA", scripts.FINISH.sha, 3])
+        self._finish_head = Packed(["EVALSHA", scripts.FINISH.sha, 4])
         self._packed: dict[tuple[Any, ...], Packed] = {}  # argument runs shared by many commands
         self._decisions: dict[str, tuple[datetime, Schedule, sched.Decision]] = {}
         self._next: dict[tuple[Schedule, date], float] = {}
         self._ends: dict[tuple[str, date], int] = {}
+        self._starts: dict[tuple[str, date], datetime] = {}
 
     # --- the pass --------------------------------------------------------------------------
 
@@ -242,15 +248,35 @@ class DailyEngine:
         random.shuffle(due)
         return due
 
-    def _decide(self, cfg: str, now: datetime) -> tuple[Schedule, sched.Decision]:
-        """The schedule stored as `cfg` and its decision at `now` (cached: channels share them)."""
+    def _decide(self, cfg: str, now: datetime, last_post: datetime | None) -> tuple[Schedule, sched.Decision]:
+        """The schedule stored as `cfg` and its decision at `now` after `last_post`.
+
+        The decision without a last post is cached (channels share it); it is also the answer when
+        the last post is before the local day and 20 hours before its post time, i.e. nearly always.
+        """
         found = self._decisions.get(cfg)
         if found is None or found[0] != now:
             if len(self._decisions) > 50000:
                 self._decisions.clear()
             schedule = Schedule.from_json(cfg)
             found = self._decisions[cfg] = (now, schedule, sched.decide(schedule, now))
-        return found[1], found[2]
+        schedule, decision = found[1], found[2]
+        if last_post is not None and (
+            last_post + sched.MIN_GAP > decision.at
+            or last_post >= self._day_start(schedule, decision.local_day)
+        ):
+            decision = sched.decide(schedule, now, last_post)
+        return schedule, decision
+
+    def _day_start(self, schedule: Schedule, day: date) -> datetime:
+        """The first instant of local `day` in the schedule's time zone (cached)."""
+        key = (schedule.timezone, day)
+        found = self._starts.get(key)
+        if found is None:
+            if len(self._starts) > 50000:
+                self._starts.clear()
+            found = self._starts[key] = sched.day_start(schedule, day)
+        return found
 
     def _day_end(self, schedule: Schedule, day: date) -> int:
         """Epoch seconds of the end of local `day` in the schedule's time zone (cached)."""
@@ -261,13 +287,17 @@ class DailyEngine:
             found = self._ends[key] = int(midnight.timestamp())
         return found
 
-    def _next_after(self, schedule: Schedule, day: date) -> float:
-        """Epoch seconds of the schedule's first post after local `day` (cached)."""
+    def _next_after(self, schedule: Schedule, day: date, last_post: float | None) -> float:
+        """Epoch seconds at which to look at the channel again after local `day`: the next post
+        day's post time, or `MIN_GAP` after the last post. Never later than the next post is due
+        (`sched.next_due`); the pass then at that time decides (cached)."""
         found = self._next.get((schedule, day))
         if found is None:
             if len(self._next) > 50000:
                 self._next.clear()
             found = self._next[(schedule, day)] = sched.next_after(schedule, day).timestamp()
+        if last_post is not None:
+            return max(found, last_post + sched.MIN_GAP.total_seconds())
         return found
 
     async def _run_batch(
@@ -283,27 +313,44 @@ class DailyEngine:
         report: RunReport,
     ) -> None:
         keys = self._keys
-        rows = await scripts.run_batch(
-            self._redis, [("HMGET", keys.sub(ch), "cfg", "paused", "v") for ch in batch]
-        )
+        commands: list[tuple[Any, ...]] = []
+        for ch in batch:
+            commands.append(("HMGET", keys.sub(ch), "cfg", "paused", "v", "last_post_at"))
+            commands.append(("HMGET", keys.last(ch), "at", "k"))
+        rows = await scripts.run_batch(self._redis, commands)
         moves: list[_Move] = []
         work: list[_Work] = []
-        for ch, row in zip(batch, rows, strict=True):
-            if isinstance(row, Exception):
-                raise row
-            cfg, paused, version = row
+        for i, ch in enumerate(batch):
+            row, memory = rows[2 * i], rows[2 * i + 1]
+            for reply in (row, memory):
+                if isinstance(reply, Exception):
+                    raise reply
+            cfg, paused, version, sub_last = row
             if cfg is None or paused == "1":
                 moves.append(_Move(ch, None, version))
                 report.skipped += 1
                 continue
-            schedule, decision = self._decide(cfg, now)
+            last_post = sched.last_post_of(memory[0], sub_last)
+            schedule, decision = self._decide(cfg, now, last_post)
             if not decision.due:
                 moves.append(_Move(ch, decision.at.timestamp(), version))
-                report.not_due += 1
+                if decision.done:
+                    report.already_done += 1
+                else:
+                    report.not_due += 1
                 continue
             day = decision.local_day
             work.append(
-                _Work(ch, schedule, day, version, pool.ranking(schedule.topics), keys.channel_keys(ch, day))
+                _Work(
+                    ch,
+                    schedule,
+                    day,
+                    version,
+                    pool.ranking(schedule.topics),
+                    keys.channel_keys(ch, schedule.timezone, day),
+                    (memory[0] or "", memory[1] or ""),
+                    last_post,
+                )
             )
 
         pending: list[_Pending] = []
@@ -337,14 +384,19 @@ class DailyEngine:
             day = w.local_day.isoformat()
             args = Packed([want, "1" if note else "0", now_s, day, "1" if complete else "0"])
             self._packed[shared] = args
-        claim, posted, sub = w.keys
+        claim, posted, sub, last = w.keys
+        last_at, held = w.memory
         return (
             self._claim_head,
             claim,
             posted,
             sub,
+            last,
+            held or claim,
             self._claim_consts,
             args,
+            last_at,
+            held,
             pool.candidates(w.schedule.topics, limit),
         )
 
@@ -377,7 +429,9 @@ class DailyEngine:
                 channel=w.channel,
                 digest=digest,
                 local_day=w.local_day,
-                idempotency_key=idempotency_key(self._keys.prefix, w.channel, w.local_day),
+                idempotency_key=idempotency_key(
+                    self._keys.prefix, w.channel, w.local_day, w.schedule.timezone
+                ),
                 attempt=attempt,
                 recovered=status == "recover",
             )
@@ -386,17 +440,20 @@ class DailyEngine:
             pending.append(_Pending(w, delivery, claim_key, tuple(ids)))
         elif status == "more":
             more.append(w)
-        elif status == "empty":
-            report.nothing_new += 1
-            moves.append(_Move(w.channel, self._next_after(w.schedule, w.local_day), w.version))
-        elif status == "done":
-            report.already_done += 1
-            moves.append(_Move(w.channel, self._next_after(w.schedule, w.local_day), w.version))
-        elif status == "busy":
-            report.busy += 1  # its owner moves the entry when it is done
+        elif status in ("empty", "done"):
+            if status == "empty":
+                report.nothing_new += 1
+            else:
+                report.already_done += 1
+            last = w.last_post.timestamp() if w.last_post else None
+            moves.append(_Move(w.channel, self._next_after(w.schedule, w.local_day, last), w.version))
+        elif status in ("busy", "stale"):
+            # its owner moves the entry when it is done; a stale one is due again on the next pass
+            report.busy += 1
         elif status == "wait":
             report.waiting += 1
-            next_day = self._next_after(w.schedule, w.local_day)
+            last = w.last_post.timestamp() if w.last_post else None
+            next_day = self._next_after(w.schedule, w.local_day, last)
             moves.append(_Move(w.channel, min(float(result[1]), next_day), w.version))
         else:  # paused, gone: changed since we loaded it
             report.skipped += 1
@@ -452,7 +509,9 @@ class DailyEngine:
     ) -> tuple[_Move, tuple[Any, ...]]:
         """The due-index move and the FINISH command of one outcome."""
         w = item.work
-        next_day = self._next_after(w.schedule, w.local_day)
+        sent = outcome == "sent"
+        last = float(int(at)) if sent else (w.last_post.timestamp() if w.last_post else None)
+        next_day = self._next_after(w.schedule, w.local_day, last)
         if outcome == "retry":
             move = _Move(w.channel, min(retry_at, next_day), w.version)
         elif outcome == "gone":  # FINISH pauses the channel: one version more
@@ -474,12 +533,21 @@ class DailyEngine:
                 ]
             )
             self._packed[shared] = args
-        claim, posted, sub = w.keys
-        if outcome == "sent":
+        claim, posted, sub, last_key = w.keys
+        if sent:
             ids = dict.fromkeys(item.picked + item.delivery.paper_ids)
             forget = max(3600, self._day_end(w.schedule, w.local_day) + 3600 - second)
-            return move, (self._finish_head, claim, posted, sub, args, text, forget, *ids)
-        return move, (self._finish_head, claim, posted, sub, args, text[:MAX_ERROR_TEXT], int(retry_at))
+            return move, (self._finish_head, claim, posted, sub, last_key, args, text, forget, *ids)
+        return move, (
+            self._finish_head,
+            claim,
+            posted,
+            sub,
+            last_key,
+            args,
+            text[:MAX_ERROR_TEXT],
+            int(retry_at),
+        )
 
     async def _attempt(
         self,

@@ -32,9 +32,11 @@ Per channel (hash tag ``{platform:team:channel}``)::
     P:posted:{slack:T1:C1}            ZSET   canonical paper id -> epoch seconds it was posted;
                                              trimmed to POSTED_RETENTION_DAYS on each write and
                                              expiring that long after the last write
-    P:claim:{slack:T1:C1}:2025-10-15  HASH   the delivery of one local day (expires 48 h after
-                                             it is first claimed; once sent, an hour after the
-                                             local day ends)
+    P:claim:{slack:T1:C1}:Asia/Tokyo:2025-10-15
+                                      HASH   the delivery of one local day of one time zone (a
+                                             zone change starts other keys: Tokyo's 15th is not
+                                             Los Angeles's); expires 48 h after it is first
+                                             claimed, once sent an hour after the local day ends
         s   claimed | retry | sent | empty | failed
         o   owner (engine instance id) while claimed
         l   lease end, Redis server time in ms (the owner renews it while it lives)
@@ -43,6 +45,15 @@ Per channel (hash tag ``{platform:team:channel}``)::
         p   space-separated paper ids picked for this day (so a take-over re-sends the same)
         m   platform message id once sent
         e   last error
+    P:last:{slack:T1:C1}              HASH   the channel's delivery memory, kept apart from `sub`
+                                             so that it outlives `unsubscribe` (a new subscription
+                                             the same day must not post again); expires 7 days
+                                             after the last claim or post (bot.store.schedule)
+        at  epoch seconds of the last post the platform accepted (the 20-hour gap and the "one
+            post per local day" rule of bot.store.schedule are measured from it)
+        k   the claim key last claimed: while it is `claimed` with a live lease, no claim of
+            another local day (another zone's) may start, so a change of time zone during a
+            send cannot make a second post
 
 Global (one slot each; single-key commands only)::
 
@@ -133,12 +144,16 @@ class Keys:
     def posted(self, ch: ChannelRef) -> str:
         return f"{self.prefix}:posted:{{{ch.tag}}}"
 
-    def claim(self, ch: ChannelRef, local_day: date) -> str:
-        return f"{self.prefix}:claim:{{{ch.tag}}}:{local_day.isoformat()}"
+    def claim(self, ch: ChannelRef, timezone: str, local_day: date) -> str:
+        """The claim of local date `local_day` in IANA zone `timezone` (no blanks or braces)."""
+        return f"{self.prefix}:claim:{{{ch.tag}}}:{timezone}:{local_day.isoformat()}"
 
-    def channel_keys(self, ch: ChannelRef, local_day: date) -> tuple[str, str, str]:
-        """(claim, posted, sub): the KEYS of the delivery scripts, all in one slot."""
-        return self.claim(ch, local_day), self.posted(ch), self.sub(ch)
+    def last(self, ch: ChannelRef) -> str:
+        return f"{self.prefix}:last:{{{ch.tag}}}"
+
+    def channel_keys(self, ch: ChannelRef, timezone: str, local_day: date) -> tuple[str, str, str, str]:
+        """(claim, posted, sub, last): the KEYS of the delivery scripts, all in one slot."""
+        return self.claim(ch, timezone, local_day), self.posted(ch), self.sub(ch), self.last(ch)
 
     # --- global ----------------------------------------------------------------------------
     def platforms(self) -> str:

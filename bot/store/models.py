@@ -6,7 +6,6 @@ what would work, so adapters can show `str(error)` as it is.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import zoneinfo
@@ -15,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
+from bot.store import timezones
 from bot.store.keys import ChannelRef
 
 MAX_TOPICS = 25
@@ -28,7 +28,14 @@ _TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
 
 
 class SubscriptionError(ValueError):
-    """A setting a person typed is not acceptable; the message says why and what would work."""
+    """A setting a person typed is not acceptable; the message says why and what would work.
+
+    `title` is a short heading for the answer when the problem is a question (which time zone?).
+    """
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        self.title = title
 
 
 class NotSubscribed(LookupError):
@@ -56,31 +63,33 @@ def parse_post_time(text: str | time) -> time:
     )
 
 
-@lru_cache(maxsize=1)
-def zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
-
-
 @lru_cache(maxsize=1024)
 def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
 def parse_timezone(text: str) -> str:
-    """An IANA time zone name in its canonical spelling (`europe/paris` -> `Europe/Paris`)."""
-    cleaned = (text or "").strip()
-    names = zone_names()
-    if cleaned.upper() in ("UTC", "GMT", "Z"):
-        return "UTC"
-    canonical = names.get(cleaned.lower().replace(" ", "_"))
-    if canonical:
-        return canonical
-    close = difflib.get_close_matches(cleaned.lower().replace(" ", "_"), list(names), n=1, cutoff=0.6)
-    hint = f" Did you mean `{names[close[0]]}`?" if close else ""
-    raise SubscriptionError(
-        f"`{cleaned[:40]}` is not a time zone I know.{hint} "
-        "Use an IANA name such as `Europe/Paris`, `America/New_York` or `UTC`."
-    )
+    """The IANA zone someone means (`europe/paris`, `Paris`, `France`, `CET` -> `Europe/Paris`;
+    `UTC+2` -> the fixed `Etc/GMT-2`), by `bot.store.timezones.resolve`.
+
+    Raises SubscriptionError: for a text that means several regions (`IST`, `CST`), one that
+    asks which, listing them; for an unknown one, the closest names.
+    """
+    cleaned = " ".join((text or "").split())
+    try:
+        return timezones.resolve(cleaned).zone
+    except timezones.AmbiguousZone as exc:
+        options = "; ".join(f"`{c.zone}` ({c.label})" for c in exc.choices)
+        raise SubscriptionError(
+            f"{exc.reason}: {options}. Type the one you mean, e.g. `{exc.choices[0].zone}`.",
+            title="Which time zone do you mean?",
+        ) from None
+    except timezones.UnknownZone as exc:
+        hint = f" Did you mean {', '.join(f'`{s}`' for s in exc.suggestions)}?" if exc.suggestions else ""
+        raise SubscriptionError(
+            f"`{cleaned[:40]}` is not a time zone I know.{hint} Use a city, a country or an IANA "
+            "name, such as `Paris`, `India`, `America/New_York` or `UTC`."
+        ) from None
 
 
 def validate_top(value: int | str) -> int:

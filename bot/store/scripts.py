@@ -34,15 +34,21 @@ local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
+#: How long a channel's delivery memory (keys.last) lives after its last claim or post.
+MEMORY_TTL_SECONDS = 7 * 86400
+
 # Claim a channel's local day and pick its papers, atomically.
-# KEYS: claim, posted, sub
+# KEYS: claim, posted, sub, last (the delivery memory), held (the claim key the memory's `k`
+#       named when the engine read it; the claim key itself when it named none)
 # ARGV: owner, lease_ms, ttl_s, want, note (1: post "nothing new"), now_s (logical), local_day,
-#       complete (1: the candidates are the whole ranked list), candidate ids...
+#       complete (1: the candidates are the whole ranked list), last post `at` and held claim
+#       `k` as the engine read them ('' for none: the engine decided from them), candidate ids...
 # Returns one space-separated string (one reply value to parse, not a dozen):
 #   'claimed ATTEMPT CHECKED ID...'   claimed; the ids to post (none: a "nothing new" line)
 #   'recover ATTEMPT ID...'           took over an expired lease: re-send these ids
 #   'more CHECKED'                    every given candidate was posted: send more candidates
 #   'empty CHECKED'                   nothing new and no "nothing new" line wanted: day done
+#   'stale'                           the memory changed since it was read: decide again
 #   'busy OWNER' | 'wait RETRY_AT' | 'done STATE' | 'paused' | 'gone'
 CLAIM = Script(
     "claim",
@@ -51,6 +57,13 @@ CLAIM = Script(
 local sub = redis.call('HMGET', KEYS[3], 'cfg', 'paused')
 if not sub[1] then return 'gone' end
 if sub[2] == '1' then return 'paused' end
+local mem = redis.call('HMGET', KEYS[4], 'at', 'k')
+if (mem[1] or '') ~= ARGV[9] or (mem[2] or '') ~= ARGV[10] then return 'stale' end
+if mem[2] and mem[2] ~= KEYS[1] then
+  -- another local day (another zone's) is being delivered: never two posts at once
+  local other = redis.call('HMGET', KEYS[5], 's', 'o', 'l')
+  if other[1] == 'claimed' and tonumber(other[3]) > now_ms then return 'busy ' .. (other[2] or '') end
+end
 local c = redis.call('HMGET', KEYS[1], 's', 'o', 'l', 'a', 'r', 'p')
 local state = c[1]
 local attempts = tonumber(c[4]) or 0
@@ -58,6 +71,8 @@ if state then
   if state == 'claimed' then
     if tonumber(c[3]) > now_ms then return 'busy ' .. (c[2] or '') end
     redis.call('HSET', KEYS[1], 'o', ARGV[1], 'l', now_ms + tonumber(ARGV[2]), 'a', attempts + 1)
+    redis.call('HSET', KEYS[4], 'k', KEYS[1])
+    redis.call('EXPIRE', KEYS[4], MEMORY_TTL)
     return 'recover ' .. (attempts + 1) .. ' ' .. (c[6] or '')
   elseif state == 'retry' then
     if tonumber(c[5]) > tonumber(ARGV[6]) then return 'wait ' .. c[5] end
@@ -68,13 +83,13 @@ end
 local want = tonumber(ARGV[4])
 local picks = {}
 local checked = 0
-if #ARGV >= 9 then
+if #ARGV >= 11 then
   -- ZMSCORE (Redis >= 6.2) checks every candidate in one call; older servers: one ZSCORE each.
-  local ok, scores = pcall(redis.call, 'ZMSCORE', KEYS[2], unpack(ARGV, 9))
-  for i = 9, #ARGV do
+  local ok, scores = pcall(redis.call, 'ZMSCORE', KEYS[2], unpack(ARGV, 11))
+  for i = 11, #ARGV do
     checked = checked + 1
     local score
-    if ok then score = scores[i - 8] else score = redis.call('ZSCORE', KEYS[2], ARGV[i]) end
+    if ok then score = scores[i - 10] else score = redis.call('ZSCORE', KEYS[2], ARGV[i]) end
     if not score then
       picks[#picks + 1] = ARGV[i]
       if #picks >= want then break end
@@ -91,16 +106,19 @@ end
 redis.call('HSET', KEYS[1], 's', 'claimed', 'o', ARGV[1], 'l', now_ms + tonumber(ARGV[2]),
            'a', attempts + 1, 'p', table.concat(picks, ' '))
 if not state then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+redis.call('HSET', KEYS[4], 'k', KEYS[1])
+redis.call('EXPIRE', KEYS[4], MEMORY_TTL)
 return 'claimed ' .. (attempts + 1) .. ' ' .. checked .. ' ' .. table.concat(picks, ' ')
-""",
+""".replace("MEMORY_TTL", str(MEMORY_TTL_SECONDS)),
 )
 
 # Record the end of one delivery attempt.
-# KEYS: claim, posted, sub
+# KEYS: claim, posted, sub, last (the delivery memory)
 # ARGV: owner, outcome, now_s, cutoff_s, retention_s, local_day, text, retry_at, ids...
 #   outcome 'sent'  : text = message id; ids were posted. Recorded even if the lease was lost
-#                     (the post is out, so its papers must never be posted again). ARGV[8] is
-#                     how long the claim must stay: until an hour after the local day ends.
+#                     (the post is out, so its papers must never be posted again), and `now`
+#                     becomes the memory's last post. ARGV[8] is how long the claim must stay:
+#                     until an hour after the local day ends.
 #   outcome 'retry' : text = error; released for a retry at retry_at (only while we own it).
 #   outcome 'failed': text = error; given up for the day (only while we own it).
 #   outcome 'gone'  : text = reason; given up and the subscription paused with the reason.
@@ -117,6 +135,8 @@ if outcome == 'sent' then
   redis.call('HDEL', KEYS[1], 'l', 'p')
   -- needed only until the local day is over (no second post that day): ARGV[8] seconds
   redis.call('EXPIRE', KEYS[1], ARGV[8])
+  redis.call('HSET', KEYS[4], 'at', now)
+  redis.call('EXPIRE', KEYS[4], MEMORY_TTL)
   local n = #ARGV - 8
   if n > 0 then
     local args = {}
@@ -148,7 +168,7 @@ elseif redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
 end
 if not version then return false end
 return tostring(version)
-""",
+""".replace("MEMORY_TTL", str(MEMORY_TTL_SECONDS)),
 )
 
 # Extend the lease of claims this owner still holds.  KEYS: claim  ARGV: owner, lease_ms

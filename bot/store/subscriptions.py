@@ -92,21 +92,25 @@ class SubscriptionStore:
         now = now or datetime.fromtimestamp(self._clock(), UTC)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(self._keys.sub(channel)).zcard(self._keys.posted(channel))
-            data, remembered = await pipe.execute()
+            pipe.hget(self._keys.last(channel), "at")
+            data, remembered, memory_at = await pipe.execute()
         if not data.get("cfg"):
             return None
         sub = Subscription.from_hash(channel, data)
-        decision = sched.decide(sub.schedule, now)
-        state, retry_at = await self._redis.hmget(self._keys.claim(channel, decision.local_day), "s", "r")
-        done_today = state in ("sent", "empty", "failed")
+        last_post = sched.last_post_of(memory_at, data.get("last_post_at"))
+        schedule = sub.schedule
+        decision = sched.decide(schedule, now, last_post)
+        claim = self._keys.claim(channel, schedule.timezone, decision.local_day)
+        state, retry_at = await self._redis.hmget(claim, "s", "r")
+        done_today = decision.done or state in ("sent", "empty", "failed")
         if sub.paused:
             next_at = None
         elif decision.due and done_today:
-            next_at = sched.next_after(sub.schedule, decision.local_day)
+            next_at = sched.next_due(schedule, decision.local_day, last_post)
         elif decision.due and state == "retry" and retry_at:  # a failed post waits for its retry
             next_at = min(
                 datetime.fromtimestamp(max(float(retry_at), now.timestamp()), UTC),
-                sched.next_after(sub.schedule, decision.local_day),
+                sched.next_due(schedule, decision.local_day, last_post),
             )
         else:
             next_at = decision.at
@@ -114,7 +118,7 @@ class SubscriptionStore:
             sub,
             data,
             next_post_at=next_at,
-            posted_today=state in ("sent", "empty"),
+            posted_today=decision.done or state in ("sent", "empty"),
             remembered=remembered,
         )
 
@@ -187,8 +191,9 @@ class SubscriptionStore:
         return await self._change(channel, by=by, create=False, edit=resume)
 
     async def unsubscribe(self, channel: ChannelRef, *, by: str) -> bool:
-        """Stop the daily post. The posted record stays (it expires by itself) so a later
-        subscription still never repeats a paper. False if there was no subscription."""
+        """Stop the daily post. The posted record and the delivery memory stay (they expire by
+        themselves) so a later subscription never repeats a paper, nor posts twice in one day.
+        False if there was no subscription."""
         removed = await self._redis.delete(self._keys.sub(channel))
         await self._redis.srem(self._keys.team_channels(channel.platform, channel.team), channel.channel)
         await self.sync_due(channel)

@@ -270,11 +270,10 @@ async def test_settings_changed_while_posting(state: State, engine: DailyEngine)
     await engine.run_due(at(TODAY, 10), send)
     assert await due_score(state, C1) == 0  # re-evaluated on the next pass, not left at tomorrow 09:00
     sink = Sink()
-    assert (await engine.run_due(at(TODAY, 10, 1), sink)).not_due == 1
-    assert await due_score(state, C1) == at(TODAY, 18).timestamp()
-    report = await engine.run_due(at(TODAY, 18), sink)
-    assert report.already_done == 1 and sink.sent == []  # today's post is out already
+    # today's post is out already: the next look is tomorrow at the new time
+    assert (await engine.run_due(at(TODAY, 10, 1), sink)).already_done == 1
     assert await due_score(state, C1) == at(TODAY + timedelta(days=1), 18).timestamp()
+    assert (await engine.run_due(at(TODAY, 18), sink)).due == 0 and sink.sent == []
 
 
 async def test_unsubscribed_channels_leave_the_index(state: State, engine: DailyEngine, sink: Sink) -> None:
@@ -323,10 +322,11 @@ async def test_many_engines_in_one_process_post_once(state: State) -> None:
 
 
 async def test_idempotency_key_is_stable_and_short(state: State, engine: DailyEngine, sink: Sink) -> None:
-    key = idempotency_key(state.keys.prefix, C1, TODAY)
-    assert key == idempotency_key(state.keys.prefix, C1, TODAY) and len(key) <= 25
-    assert key != idempotency_key(state.keys.prefix, C1, TODAY + timedelta(days=1))
-    assert key != idempotency_key(state.keys.prefix, C2, TODAY)
+    key = idempotency_key(state.keys.prefix, C1, TODAY, "UTC")
+    assert key == idempotency_key(state.keys.prefix, C1, TODAY, "UTC") and len(key) <= 25
+    assert key != idempotency_key(state.keys.prefix, C1, TODAY + timedelta(days=1), "UTC")
+    assert key != idempotency_key(state.keys.prefix, C2, TODAY, "UTC")
+    assert key != idempotency_key(state.keys.prefix, C1, TODAY, "Asia/Tokyo")
     await state.subscriptions.subscribe(C1, by="u")
     await engine.run_due(at(TODAY, 10), sink)
     assert sink.sent[0].idempotency_key == key

@@ -71,7 +71,8 @@ tail = st.lists(piece, max_size=30).map("".join) | huge | st.text()
 command_texts = st.tuples(st.sampled_from(WORDS), tail).map(lambda t: f"{t[0]} {t[1]}" if t[0] else t[1])
 
 KEY = re.compile(
-    r"^P:(?:sub|posted):\{(?P<ch>[^{}]+)\}$|^P:claim:\{[^{}]+\}:\d{4}-\d\d-\d\d$|^P:due:(slack|discord)$"
+    r"^P:(?:sub|posted|last):\{(?P<ch>[^{}]+)\}$|^P:claim:\{[^{}]+\}:[\w/+-]+:\d{4}-\d\d-\d\d$"
+    r"|^P:due:(slack|discord)$"
     r"|^P:platforms$|^P:chans:(slack|discord):[^:]+$|^P:hf:(day|lock|err):\d{4}-\d\d-\d\d$"
     r"|^P:seen:slack:[0-9a-f]{24}$"
 )

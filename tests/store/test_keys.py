@@ -31,7 +31,8 @@ def test_every_key_of_a_channel_shares_its_hash_tag(team: str, channel: str) -> 
     keys = Keys("papers")
     ref = ChannelRef("slack", team, channel)
     tags = {
-        hash_slot_tag(k) for k in (keys.sub(ref), keys.posted(ref), *keys.channel_keys(ref, date(2025, 1, 2)))
+        hash_slot_tag(k)
+        for k in (keys.sub(ref), keys.posted(ref), *keys.channel_keys(ref, "Asia/Tokyo", date(2025, 1, 2)))
     }
     assert tags == {ref.tag}
 
@@ -40,7 +41,11 @@ def test_keys_are_readable() -> None:
     keys = Keys("papers")
     ref = ChannelRef("slack", "T01", "C02")
     assert keys.sub(ref) == "papers:sub:{slack:T01:C02}"
-    assert keys.claim(ref, date(2025, 10, 15)) == "papers:claim:{slack:T01:C02}:2025-10-15"
+    assert (
+        keys.claim(ref, "Asia/Tokyo", date(2025, 10, 15))
+        == "papers:claim:{slack:T01:C02}:Asia/Tokyo:2025-10-15"
+    )
+    assert keys.last(ref) == "papers:last:{slack:T01:C02}"
     assert keys.due("slack") == "papers:due:slack"
     assert keys.hf_day(date(2025, 10, 15)) == "papers:hf:day:2025-10-15"
 

@@ -220,10 +220,11 @@ async def test_time_zone_autocomplete(standin: DiscordStandIn, bot) -> None:
         callback = await sent.callback()
         assert callback.status in (200, 204) and callback.json["type"] == 8
         choices = callback.json["data"]["choices"]
-        assert len(choices) <= 25 and all(c["name"] == c["value"] for c in choices)
+        assert len(choices) <= 25 and all(c["name"].startswith(f"{c['value']} · ") for c in choices)
         return [c["value"] for c in choices]
 
     assert (await suggest("europe/ber"))[0] == "Europe/Berlin"
+    assert (await suggest("PST"))[0] == "America/Los_Angeles"
     assert "America/New_York" in await suggest("new_y")
     assert (await suggest(""))[0] == "UTC"
     await answer(await command(standin, "subscribe", permissions=MANAGER))

@@ -69,7 +69,7 @@ async def test_a_due_channel_gets_exactly_one_post_with_a_nonce(
     report = await loop.tick()
     assert (report.due, report.posted) == (1, 1)
     (create,) = standin.message_creates(PAPERS)
-    key = idempotency_key(settings.redis_key_prefix, PAPERS_REF, TODAY)
+    key = idempotency_key(settings.redis_key_prefix, PAPERS_REF, TODAY, "UTC")
     assert create.json["nonce"] == key and create.json["enforce_nonce"] is True and len(key) <= 25
     assert create.json["allowed_mentions"] == {"parse": []}
     assert [e["title"] for e in create.json["embeds"]] == [f"{i + 1}. Paper {i} of {TODAY}" for i in range(3)]
@@ -125,7 +125,7 @@ async def test_a_long_post_is_several_messages_each_with_its_own_nonce(
     creates = standin.message_creates(PAPERS)
     assert len(creates) >= 2 and all(r.status == 200 for r in creates)
     nonces = [r.json["nonce"] for r in creates]
-    key = idempotency_key(settings.redis_key_prefix, PAPERS_REF, TODAY)
+    key = idempotency_key(settings.redis_key_prefix, PAPERS_REF, TODAY, "UTC")
     assert nonces[0] == key and len(set(nonces)) == len(nonces) and all(len(n) <= 25 for n in nonces)
     assert sum(len(r.json["embeds"]) for r in creates) == 20
 
@@ -233,7 +233,7 @@ async def test_the_engine_leaves_channels_it_does_not_accept_alone(
     )
     assert (report.due, report.posted) == (1, 1)
     assert await state.redis.zscore(due_key, general.member) == before  # not rescheduled
-    assert not await state.redis.exists(state.keys.claim(general, TODAY))  # not claimed
+    assert not await state.redis.exists(state.keys.claim(general, "UTC", TODAY))  # not claimed
     assert [r.params["channel_id"] for r in standin.message_creates()] == [str(PAPERS)]
     later = await DailyEngine(state).run_due(NOW, make_send(bot), platforms=["discord"])
     assert (later.due, later.posted) == (1, 1)  # the process that accepts it posts it

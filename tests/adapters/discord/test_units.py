@@ -9,7 +9,7 @@ import discord
 import discord.gateway
 import discord.http
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.discord.autocomplete import MAX_CHOICES, timezone_choices, topic_choices
@@ -51,20 +51,38 @@ def test_the_bot_asks_for_nothing_it_does_not_use() -> None:
     assert not BOT_PERMISSIONS.mention_everyone and not BOT_PERMISSIONS.administrator
 
 
+def zones_of(pairs: list[tuple[str, str]]) -> list[str]:
+    return [value for _, value in pairs]
+
+
 def test_time_zone_suggestions() -> None:
-    assert timezone_choices("europe/berlin")[0] == "Europe/Berlin"
-    assert timezone_choices("Berlin") == ["Europe/Berlin"]
-    assert timezone_choices("utc")[0] == "UTC"
-    assert timezone_choices("", ["Asia/Tokyo"])[:2] == ["Asia/Tokyo", "UTC"]
-    assert "America/Argentina/Buenos_Aires" in timezone_choices("buenos")
+    assert zones_of(timezone_choices("europe/berlin"))[0] == "Europe/Berlin"
+    assert zones_of(timezone_choices("Berlin")) == ["Europe/Berlin"]
+    assert zones_of(timezone_choices("utc"))[0] == "UTC"
+    assert zones_of(timezone_choices("", ["Asia/Tokyo"]))[:2] == ["Asia/Tokyo", "UTC"]
+    assert "America/Argentina/Buenos_Aires" in zones_of(timezone_choices("buenos"))
     assert timezone_choices("no such place") == []
 
 
+def test_time_zone_suggestions_read_what_people_type() -> None:
+    """The same readings as the command (issue 10, kind 4): abbreviations, countries, cities."""
+    assert zones_of(timezone_choices("EST"))[0] == "America/New_York"
+    assert zones_of(timezone_choices("ist"))[:3] == ["Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"]
+    assert zones_of(timezone_choices("CST"))[:3] == ["America/Chicago", "Asia/Shanghai", "America/Havana"]
+    assert zones_of(timezone_choices("india"))[0] == "Asia/Kolkata"
+    assert zones_of(timezone_choices("new york"))[0] == "America/New_York"
+    assert zones_of(timezone_choices("UTC+2"))[0] == "Etc/GMT-2"
+    name, value = timezone_choices("JST")[0]
+    assert value == "Asia/Tokyo" and name == "Asia/Tokyo · Japan, JST"
+    assert "no daylight saving" in timezone_choices("GMT-5")[0][0]
+
+
+@settings(deadline=None)
 @given(st.text(max_size=120))
 def test_every_time_zone_suggestion_is_accepted_by_the_store(typed: str) -> None:
     found = timezone_choices(typed)
     assert len(found) <= MAX_CHOICES
-    assert all(parse_timezone(name) == name and len(name) <= 100 for name in found)
+    assert all(parse_timezone(value) == value and len(name) <= 100 for name, value in found)
 
 
 def test_topic_suggestions() -> None:

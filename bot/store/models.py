@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.store.keys import ChannelRef
+from bot.typed_text import fold
 
 MAX_TOPICS = 25
 MAX_TOPIC_LENGTH = 100  # the same as bot.ranking.topics.MAX_QUERY_LENGTH
@@ -43,10 +44,11 @@ class NotSubscribed(LookupError):
 
 
 def parse_post_time(text: str | time) -> time:
-    """`09:00`, `9:00`, `17.30`, `7h05` -> time; anything else raises SubscriptionError."""
+    """`09:00`, `9:00`, `17.30`, `7h05` (also as full-width or other digits, `０９：００`) -> time;
+    anything else raises SubscriptionError."""
     if isinstance(text, time):
         return text.replace(second=0, microsecond=0, tzinfo=None)
-    match = _TIME.match(text or "")
+    match = _TIME.match(fold(text or ""))
     if match:
         hour, minute = int(match[1]), int(match[2])
         if hour < 24 and minute < 60:
@@ -67,8 +69,9 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
 
 
 def parse_timezone(text: str) -> str:
-    """An IANA time zone name in its canonical spelling (`europe/paris` -> `Europe/Paris`)."""
-    cleaned = (text or "").strip()
+    """An IANA time zone name in its canonical spelling (`europe/paris`, `Ｅｕｒｏｐｅ／Ｐａｒｉｓ` ->
+    `Europe/Paris`)."""
+    cleaned = fold(text or "").strip()
     names = zone_names()
     if cleaned.upper() in ("UTC", "GMT", "Z"):
         return "UTC"
@@ -87,8 +90,8 @@ def validate_top(value: int | str) -> int:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().isdecimal():
-        number = int(value)
+    elif isinstance(value, str) and (digits := fold(value).strip()).isascii() and digits.isdecimal():
+        number = int(digits)
     if number is None or not MIN_TOP <= number <= MAX_TOP:
         raise SubscriptionError(f"Papers per post must be a whole number from {MIN_TOP} to {MAX_TOP}.")
     return number

@@ -119,6 +119,11 @@ async def test_a_pasted_link_is_a_paper_id(
             "why <https://arxiv.org/abs/2510.12586>",
             "why <http://arxiv.org/pdf/2510.12586v2.pdf|arxiv.org/pdf/2510.12586v2.pdf>",
             "why <https://huggingface.co/papers/2510.12586?utm_source=x&amp;utm_medium=y>",
+            "why <https://arxiv.org/abs/2510.12586|the paper>",  # a link with its own label
+            "why <https://arxiv.org/abs/2510.12586|Open-Domain Q&amp;A &lt;at&gt; Scale>",
+            "why ２５１０．１２５８６",  # a CJK keyboard's full-width forms
+            "why arXiv:2510.12586\u2060",  # an invisible word joiner pasted along
+            "why arXiv preprint arXiv:2510.12586",
         ]
     ):
         body = await answer_to(sender, fake_slack, sent, f"why{i}")

@@ -148,7 +148,7 @@ class DailyEngine:
         self._claim_consts = Packed([self.owner, self.lease_ms, CLAIM_TTL_SECONDS])
         self._finish_head = Packed(["EVALSHA", scripts.FINISH.sha, 3])
         self._packed: dict[tuple[Any, ...], Packed] = {}  # argument runs shared by many commands
-        self._decisions: dict[str, tuple[datetime, Schedule, sched.Decision]] = {}
+        self._decisions: dict[tuple[str, str], tuple[datetime, Schedule, sched.Decision]] = {}
         self._next: dict[tuple[Schedule, date], float] = {}
         self._ends: dict[tuple[str, date], int] = {}
 
@@ -242,14 +242,15 @@ class DailyEngine:
         random.shuffle(due)
         return due
 
-    def _decide(self, cfg: str, now: datetime) -> tuple[Schedule, sched.Decision]:
-        """The schedule stored as `cfg` and its decision at `now` (cached: channels share them)."""
-        found = self._decisions.get(cfg)
+    def _decide(self, cfg: str, platform: str, now: datetime) -> tuple[Schedule, sched.Decision]:
+        """The schedule stored as `cfg` for a channel of `platform` and its decision at `now`
+        (cached: channels share them)."""
+        found = self._decisions.get((platform, cfg))
         if found is None or found[0] != now:
             if len(self._decisions) > 50000:
                 self._decisions.clear()
-            schedule = Schedule.from_json(cfg)
-            found = self._decisions[cfg] = (now, schedule, sched.decide(schedule, now))
+            schedule = Schedule.from_json(cfg, platform=platform)
+            found = self._decisions[(platform, cfg)] = (now, schedule, sched.decide(schedule, now))
         return found[1], found[2]
 
     def _day_end(self, schedule: Schedule, day: date) -> int:
@@ -296,7 +297,7 @@ class DailyEngine:
                 moves.append(_Move(ch, None, version))
                 report.skipped += 1
                 continue
-            schedule, decision = self._decide(cfg, now)
+            schedule, decision = self._decide(cfg, ch.platform, now)
             if not decision.due:
                 moves.append(_Move(ch, decision.at.timestamp(), version))
                 report.not_due += 1

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.store.keys import ChannelRef
+from bot.store.migrations import TOPIC_TEXT_VERSION, topics_as_typed
 from bot.typed_text import fold
 
 MAX_TOPICS = 25
@@ -161,10 +162,12 @@ class Schedule:
 
     def to_json(self) -> str:
         """Compact JSON (short keys, defaults left out) so that a subscription without long topic
-        lists stays within Redis's small-hash encoding (values up to 64 bytes)."""
+        lists stays within Redis's small-hash encoding (values up to 64 bytes). Topics come with
+        "tv", the version of their text form (bot.store.migrations)."""
         data: dict[str, Any] = {"at": self.post_time.strftime("%H:%M"), "tz": self.timezone, "n": self.top}
         if self.topics:
             data["t"] = list(self.topics)
+            data["tv"] = TOPIC_TEXT_VERSION
         if self.weekdays_only:
             data["wd"] = 1
         if self.nothing_new_note:
@@ -172,11 +175,13 @@ class Schedule:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> Schedule:
+    def from_json(cls, text: str, *, platform: str) -> Schedule:
+        """The schedule stored as `text` for a channel of `platform`; topics an earlier version
+        stored in Slack's encoding come back as typed (bot.store.migrations.topics_as_typed)."""
         data = json.loads(text)
         hour, minute = data.get("at", "09:00").split(":")
         return cls(
-            topics=tuple(data.get("t") or ()),
+            topics=topics_as_typed(platform, data.get("t") or (), data.get("tv")),
             post_time=time(int(hour), int(minute)),
             timezone=data.get("tz") or DEFAULT_TIMEZONE,
             top=int(data.get("n") or DEFAULT_TOP),
@@ -235,7 +240,7 @@ class Subscription:
     def from_hash(cls, channel: ChannelRef, data: dict[str, str]) -> Subscription:
         return cls(
             channel=channel,
-            schedule=Schedule.from_json(data["cfg"]),
+            schedule=Schedule.from_json(data["cfg"], platform=channel.platform),
             paused=data.get("paused") == "1",
             paused_reason=data.get("paused_reason") or None,
             paused_at=_ts(data.get("paused_at")),

@@ -116,4 +116,6 @@ def test_topics_deduplicate_and_cap() -> None:
 
 def test_schedule_json_round_trip() -> None:
     schedule = Schedule(("agents", "é"), time(7, 30), "Asia/Tokyo", 12, True, True)
-    assert Schedule.from_json(schedule.to_json()) == schedule
+    assert Schedule.from_json(schedule.to_json(), platform="discord") == schedule
+    typed = Schedule(("R&amp;D typed so", "<@U1|ana>"))  # topics are stored as typed: never decoded
+    assert Schedule.from_json(typed.to_json(), platform="slack") == typed

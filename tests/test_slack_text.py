@@ -1,4 +1,4 @@
-"""Slack's escaping and link markup decoded exactly once (adapters/slack/incoming.py)."""
+"""Slack's escaping and link markup decoded exactly once (bot/slack_text.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.slack.incoming import unescape, user_text
 from bot.render.escape import slack_escape
+from bot.slack_text import unescape, user_text
 
 
 @pytest.mark.parametrize(

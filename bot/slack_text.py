@@ -8,9 +8,11 @@ retrieving messages, api.slack.com/reference/surfaces/formatting). A bare `<` or
 only ever starts markup or an entity, so decoding is exact: markup first, then each piece's entities
 in one pass (`&amp;lt;` is the text `&lt;`, never `<`).
 
-Decoding happens here, at the adapter boundary, and nowhere else: the core works on plain text and
-the renderers (bot/render) escape it once on the way out. Only those three entities are decoded
-(not `html.unescape`'s whole HTML5 table): Slack escapes no others, so anything else is literal text.
+The Slack adapter decodes everything Slack sends with these, once, at its boundary; the core works
+on plain text and the renderers (bot/render) escape it once on the way out. The one other caller is
+the store, for topics that earlier versions kept as Slack sent them (bot/store/migrations.py). Only
+those three entities are decoded (not `html.unescape`'s whole HTML5 table): Slack escapes no others,
+so anything else is literal text. Pure text: no Slack SDK here.
 """
 
 from __future__ import annotations

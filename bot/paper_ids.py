@@ -43,7 +43,7 @@ _CITATION_TAIL = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 # "[the paper](https://arxiv.org/abs/...)"; the label may hold brackets, not a second link
-_MARKDOWN_LINK = re.compile(r"^\[(?:[^\]]|\](?!\())*\]\((\S+)\)$")
+_MARKDOWN_LINK = re.compile(r"^\[(?:[^\]]|\](?!\())*\]\(([^()]+|\S+)\)$")
 # "https://", and "https:/", "https:///" or "https//" as fingers type them
 _HTTP = re.compile(r"^(https?)(?::/+|//+)", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)

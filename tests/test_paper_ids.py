@@ -132,6 +132,7 @@ def test_common_ways_of_writing_a_paper(text: str) -> None:
         "_arXiv:2510.12586_",
         "**https://arxiv.org/abs/2510.12586**",
         "[see [2] here](https://arxiv.org/abs/2510.12586)",
+        "[x](arxiv: 2510.12586)",
     ],
 )
 def test_more_ways_of_writing_a_paper(text: str) -> None:

@@ -2,7 +2,8 @@
 
 Errors a user can cause (bad date, unreadable file, bad query, network down) end in one clear
 line on stderr and a non-zero exit, never a traceback; so does output that cannot be written (a
-reader that closed the pipe, a full disk: bot/cli_output.py). Print through `emit`, not `print`.
+reader that closed the pipe, a full disk, a closed stdout: bot/cli_output.py). Print the output
+through `emit` and everything else (progress, errors) through `note`, never with `print`.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 from bot import __version__
-from bot.cli_output import emit, run_cli
+from bot.cli_output import ArgumentParser, emit, note, run_cli
 from bot.digest import Digest, build_digest
 from bot.papers import Paper
 from bot.ranking import QueryError, TopicQuery
@@ -79,7 +81,7 @@ async def _fetch(day: date | None, progress: bool) -> tuple[date, list[Paper]]:
 
     def report(when: date) -> Callable[[int, int], None]:
         def show(page: int, count: int) -> None:
-            emit(f"\rfetching {when}: page {page}, {count} papers", end="", file=sys.stderr, flush=True)
+            note(f"\rfetching {when}: page {page}, {count} papers", end="")
 
         return show
 
@@ -92,8 +94,12 @@ async def _fetch(day: date | None, progress: bool) -> tuple[date, list[Paper]]:
                     return when, papers
         finally:
             if progress:
-                emit(file=sys.stderr)
+                note()
     return days[0], []
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    return stream is not None and stream.isatty()  # None: started with the stream closed
 
 
 def _json(digest: Digest) -> str:
@@ -128,7 +134,7 @@ def run_digest(args: argparse.Namespace) -> int:
         day, papers = _read_file(args.from_file, args.date)
     else:
         try:
-            day, papers = asyncio.run(_fetch(args.date, progress=sys.stdout.isatty()))
+            day, papers = asyncio.run(_fetch(args.date, progress=_is_terminal(sys.stdout)))
         except SourceUnavailable as exc:
             advice = (
                 "Try again then (HF_TOKEN raises the limit)"
@@ -168,9 +174,7 @@ def run_stop_redis(_args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="papers-bot", description="Hugging Face Daily Papers for team chat."
-    )
+    parser = ArgumentParser(prog="papers-bot", description="Hugging Face Daily Papers for team chat.")
     parser.add_argument("--version", action="version", version=f"papers-bot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     digest = commands.add_parser("digest", help="print a day's ranked papers")
@@ -205,7 +209,7 @@ def _run(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
         return args.run(args)
     except (CLIError, ConfigError) as exc:
-        emit(f"papers-bot: error: {exc}", file=sys.stderr)
+        note(f"papers-bot: error: {exc}")
         return 1
     except KeyboardInterrupt:
         return 130

@@ -76,6 +76,70 @@ def test_common_ways_of_writing_a_paper(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # typed on a CJK or Arabic keyboard, or pasted from text set in one: full-width letters,
+        # digits and punctuation (NFKC), other decimal digits, ideographic full stops and brackets
+        "２５１０.１２５８６",
+        "２５１０．１２５８６",
+        "arXiv：2510.12586",
+        "ａｒＸｉｖ:2510.12586",
+        "ａｒＸｉｖ：２５１０．１２５８６ｖ２",
+        "2510.12586。",
+        "2510。12586",
+        "「2510.12586」",
+        "【arXiv:2510.12586】",
+        "（2510.12586）",
+        "ｈｔｔｐｓ：／／ａｒｘｉｖ．ｏｒｇ／ａｂｓ／２５１０．１２５８６",
+        "٢٥١٠.١٢٥٨٦",  # Arabic-Indic digits
+        "٢٥١٠٫١٢٥٨٦",  # ... with the Arabic decimal separator
+        "۲۵۱۰.۱۲۵۸۶",  # Extended Arabic-Indic (Persian, Urdu)
+        "२५१०.१२५८६",  # Devanagari
+        # invisible format characters (Unicode category Cf) around or inside
+        "2510.12586\u2060",
+        "\u2060arXiv:2510.12586",
+        "2510.\u200b12586",
+        "2510.12586\u00ad",
+        "\u200e2510.12586\u200f",
+        "\ufeff2510.12586",
+        "arXiv:2510.12586\u2063",
+        "https://arxiv.org/abs/2510.12586\u200d",
+        # citation forms: Google Scholar, arXiv's own PDF stamp, DBLP, Nature, MLA/APA years
+        "arXiv preprint arXiv:2510.12586",
+        "arXiv preprint arXiv:2510.12586 (2025)",
+        "arXiv preprint arXiv:2510.12586, 2025.",
+        "arXiv e-print arXiv:2510.12586",
+        "Preprint at https://arxiv.org/abs/2510.12586 (2025)",
+        "arXiv:2510.12586v1 [cs.CL] 14 Oct 2025",
+        "CoRR abs/2510.12586",
+        "CoRR abs/2510.12586 (2025)",
+        "arXiv ID: 2510.12586",
+        # a version written apart
+        "arXiv:2510.12586 v2",
+        "2510.12586 V3",
+        # links written a little wrong
+        "https://arxiv.org/abs/arXiv:2510.12586",
+        "https://arxiv.org/pdf/arXiv:2510.12586v2.pdf",
+        "https://huggingface.co/papers/arXiv:2510.12586",
+        "arxiv.org//abs//2510.12586",
+        "https://arxiv.org///abs/2510.12586",
+        "https:/arxiv.org/abs/2510.12586",
+        "https:///arxiv.org/abs/2510.12586",
+        "arxiv.org/pdf2510.12586",  # the slash left out: a known view glued to a valid id
+        "https://arxiv.org/abs2510.12586v2",
+        # emphasis and other wrappers
+        "*2510.12586*",
+        "_arXiv:2510.12586_",
+        "**https://arxiv.org/abs/2510.12586**",
+        "[see [2] here](https://arxiv.org/abs/2510.12586)",
+        "[x](arxiv: 2510.12586)",
+    ],
+)
+def test_more_ways_of_writing_a_paper(text: str) -> None:
+    assert parse_paper_id(text) == ID
+
+
+@pytest.mark.parametrize(
     ("text", "paper_id"),
     [
         ("0704.0001", "0704.0001"),  # the first new-style id
@@ -123,6 +187,16 @@ def test_other_id_schemes_and_their_canonical_form(text: str, paper_id: str) -> 
         "https://[arxiv.org/abs/2510.12586",
         "arxiv.org",
         "arXiv:",
+        "arXiv preprint",
+        "2510.12586 2019",  # a year needs a comma or brackets: this may be two things
+        "2510.12586 v",
+        "arxiv.org/list2510.12586",  # not a view of one paper
+        "arxiv.org/pdf2510.1258",
+        "https://example.com//abs//2510.12586",
+        "CoRR 2510.12586 abs",
+        "\u2060",
+        "٢٥١٠.١٢٥٨",
+        "[a](https://arxiv.org/abs/2510.12586) [b](https://arxiv.org/abs/2510.12587)",
     ],
 )
 def test_what_is_not_a_paper(text: str) -> None:
@@ -163,6 +237,13 @@ def test_any_new_style_id_in_any_decoration(paper_id: str, decoration: tuple) ->
         version = ""  # arXiv DOIs name the paper, never a version
     text = wrapper.format(form.format(paper_id + version))
     assert parse_paper_id(text.upper() if upper else text) == paper_id
+
+
+@given(new_ids, st.sampled_from(["{}", "arXiv:{}", "https://arxiv.org/abs/{}", "hf.co/papers/{}"]))
+def test_full_width_forms_read_as_their_ascii(paper_id: str, form: str) -> None:
+    text = form.format(paper_id)
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+    assert parse_paper_id(full_width) == paper_id
 
 
 @given(st.text(max_size=120))

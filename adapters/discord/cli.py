@@ -25,7 +25,7 @@ from aiohttp import web
 from adapters.discord.client import PapersBot, create_client, point_discord_py
 from adapters.discord.permissions import BOT_PERMISSION_NAMES, INSTALL_SCOPES, invite_url
 from bot.cli import CLIError
-from bot.cli_output import emit
+from bot.cli_output import ArgumentParser, emit
 from bot.observability.health import Health, serve
 from bot.observability.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="papers-bot discord", description="The Discord app of papers-bot.")
+    parser = ArgumentParser(prog="papers-bot discord", description="The Discord app of papers-bot.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser("run", help="run the bot (the default)")
     sync = actions.add_parser("sync", help="register the /papers slash commands with Discord")

@@ -40,6 +40,7 @@ from bot.commands.language import (
 from bot.commands.service import INTERNAL_ERROR
 from bot.render.replies import discord_reply
 from bot.store import ChannelRef, SubscriptionStore
+from bot.typed_text import fold
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +270,7 @@ class PapersCommands(app_commands.Group):
     @app_commands.describe(topic="A topic this channel follows, or all")
     async def unsubscribe(self, interaction: discord.Interaction, topic: Topic) -> None:
         text = _text(topic) or ""
-        await self.answer(interaction, Unsubscribe("all" if text.lower() == "all" else text))
+        await self.answer(interaction, Unsubscribe("all" if fold(text).lower() == "all" else text))
 
     @app_commands.command(name="topics", description="The topics this channel follows")
     async def topics(self, interaction: discord.Interaction) -> None:

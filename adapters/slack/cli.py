@@ -15,13 +15,13 @@ import logging
 import signal
 from collections.abc import Sequence
 
-from bot.cli_output import emit
+from bot.cli_output import ArgumentParser, note
 from bot.observability.logs import configure_logging
 from bot.settings import load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="papers-bot slack",
         description="Run the Slack app: Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT.",
     )
@@ -44,8 +44,12 @@ async def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    try:  # the app stops cleanly even when the line below cannot be written (bot/cli_output.py)
-        emit(f"papers-bot slack: {runtime.config.mode} mode, http://{args.host}:{runtime.port}", flush=True)
+    try:
+        # for the person who started it; a server keeps running when stdout cannot take the line
+        note(
+            f"papers-bot slack: {runtime.config.mode} mode, http://{args.host}:{runtime.port}",
+            stream="stdout",
+        )
         await stop.wait()
     finally:
         logging.getLogger(__name__).info("shutting down")
@@ -72,5 +76,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
     except ConfigError as exc:
-        emit(f"papers-bot slack: error: {exc}", file=sys.stderr)
+        note(f"papers-bot slack: error: {exc}")
         sys.exit(1)

@@ -1,6 +1,7 @@
 """One running Slack app: state, Web API client, Bolt app, daily loop, and HTTP or Socket Mode.
 
-`start(settings)` brings everything up in the current event loop and returns a `Runtime` whose
+`start(settings)` brings everything up in the current event loop (after the store's one-time data
+rewrites, bot.store.migrations) and returns a `Runtime` whose
 `stop()` shuts it down in order (stop taking requests, stop the daily loop, finish answers in
 flight, close connections). The CLI runs one until SIGINT/SIGTERM; tests start one on port 0.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -31,6 +33,7 @@ from bot.daily.loop import DailyLoop
 from bot.observability.health import Health
 from bot.settings import ConfigError, Settings
 from bot.store import FetchDay, RedisUnavailable, State, open_state
+from bot.store.migrations import migrate
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +143,18 @@ async def check_token(client: AsyncWebClient) -> None:
         )
 
 
+async def migrate_data(state: State) -> None:
+    """The store's pending one-time rewrites (Slack topics that earlier versions kept
+    in Slack's encoding). Until
+    they are done the store reads old records correctly anyway, so a failure is only a warning."""
+    try:
+        await migrate(state.redis, state.keys)
+    except RedisError as exc:
+        log.warning(
+            "stored data not rewritten yet (%s); read as it is meanwhile, retried at the next start", exc
+        )
+
+
 async def start(
     settings: Settings,
     *,
@@ -168,6 +183,7 @@ async def start(
     app = build_app(bot, signing_secret=config.signing_secret)
     runtime = Runtime(settings, config, state, session, client, bot, app)
     try:
+        await migrate_data(state)
         if check:
             await check_token(client)
         if daily:

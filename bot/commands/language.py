@@ -16,6 +16,7 @@ from datetime import date
 from typing import Literal
 
 from bot.paper_ids import parse_paper_id
+from bot.typed_text import fold, without_invisibles
 
 MAX_TOP = 20
 DEFAULT_TOP = 5
@@ -137,28 +138,35 @@ KEYWORDS = (
 )
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _JSON_MARKUP_SAFE = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e"})
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
-)
+# Characters that separate words (controls C0 and C1, the zero-width space, line and paragraph
+# separators) and lone surrogates: replaced by a space.
+_SEPARATORS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ud800-\udfff]")
 
 
 def normalise(text: str) -> str:
-    """Drop control (C0 and C1), zero-width, bidi-override and BOM characters and lone surrogates, and
-    collapse whitespace."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """Controls, the zero-width space and lone surrogates as spaces; invisible format characters
+    (Unicode Cf: bidi marks and overrides, joiners, soft hyphens, BOM, ...) dropped; whitespace
+    collapsed."""
+    return " ".join(without_invisibles(_SEPARATORS.sub(" ", text)).split())
 
 
 def _number(word: str, what: str, low: int, high: int) -> int | Help:
-    if word.isdecimal() and low <= int(word) <= high:
-        return int(word)
+    digits = fold(word)  # `５`, `٥`
+    if digits.isascii() and digits.isdecimal() and low <= int(digits) <= high:
+        return int(digits)
     return Help(problem=f"`{word}` is not a valid {what}: use a whole number from {low} to {high}.")
 
 
 def _day(word: str) -> date | Help:
     try:
-        return date.fromisoformat("-".join(part.zfill(2) for part in word.split("-")))
+        return date.fromisoformat("-".join(part.zfill(2) for part in fold(word).split("-")))
     except ValueError:
         return Help(problem=f"`{word}` is not a date: use YYYY-MM-DD, e.g. `2025-10-15`.")
+
+
+def _keyword(word: str) -> str:
+    """A command word as the language spells it, however it was typed (`ＴＯＰ` -> `top`)."""
+    return fold(word).lower()
 
 
 def _listing(words: list[str]) -> Command:
@@ -171,7 +179,7 @@ def _listing(words: list[str]) -> Command:
     rest = list(words)
     while rest:
         typed = rest.pop(0)
-        word = typed.lower()
+        word = _keyword(typed)
         if word == "top":
             if not rest:
                 return Help(problem="`top` needs a number, e.g. `top 10`.", suggestion="top 10")
@@ -192,7 +200,7 @@ def _listing(words: list[str]) -> Command:
 
 
 def _unknown(words: list[str]) -> Help:
-    first = words[0].lower()
+    first = _keyword(words[0])
     close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75)
     rest = " ".join(words[1:])
     suggestion = f"{close[0]} {rest}".strip() if close else None
@@ -200,13 +208,18 @@ def _unknown(words: list[str]) -> Help:
 
 
 def parse(text: str) -> Command:
-    """Parse the text after `/papers`. Never raises."""
+    """Parse the text after `/papers`. Never raises.
+
+    Command words, numbers, dates, times, time zones and paper ids are read however a keyboard
+    typed them (`ｔｏｐ ５`, `time ０９：００`: `bot.typed_text.fold`); topics and queries keep the
+    characters they were typed with, less invisible ones.
+    """
     if len(text) > MAX_INPUT:
         return Help(problem=f"That is {len(text)} characters; commands are at most {MAX_INPUT}.")
     words = normalise(text).split(" ") if normalise(text) else []
     if not words:
         return ShowPapers()
-    head, args = words[0].lower(), words[1:]
+    head, args = _keyword(words[0]), words[1:]
     rest = " ".join(args)
     if head in ("help", "?"):
         return Help()
@@ -223,7 +236,7 @@ def parse(text: str) -> Command:
     if head == "unsubscribe":
         if not rest:
             return Help(problem="Say which topic to drop, or `all`.", suggestion="unsubscribe all")
-        return Unsubscribe("all" if rest.lower() == "all" else rest)
+        return Unsubscribe("all" if _keyword(rest) == "all" else rest)
     if head in ("topics", "status", "pause", "resume") and not args:
         return {"topics": Topics, "status": Status, "pause": Pause, "resume": Resume}[head]()
     if head == "time":
@@ -231,7 +244,7 @@ def parse(text: str) -> Command:
             return Help(
                 problem="Use `time HH:MM` and optionally a time zone.", suggestion="time 09:00 Europe/Berlin"
             )
-        return SetTime(args[0], " ".join(args[1:]) or None)  # zones may be words: `New York`
+        return SetTime(fold(args[0]), fold(" ".join(args[1:])) or None)  # zones may be words: `New York`
     if head == "count":
         count = _number(args[0], "number of papers per post", 1, MAX_TOP) if len(args) == 1 else None
         if not isinstance(count, int):

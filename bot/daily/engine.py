@@ -153,7 +153,7 @@ class DailyEngine:
         self._claim_consts = Packed([self.owner, self.lease_ms, CLAIM_TTL_SECONDS])
         self._finish_head = Packed(["EVALSHA", scripts.FINISH.sha, 4])
         self._packed: dict[tuple[Any, ...], Packed] = {}  # argument runs shared by many commands
-        self._decisions: dict[str, tuple[datetime, Schedule, sched.Decision]] = {}
+        self._decisions: dict[tuple[str, str], tuple[datetime, Schedule, sched.Decision]] = {}
         self._next: dict[tuple[Schedule, date], float] = {}
         self._ends: dict[tuple[str, date], int] = {}
         self._starts: dict[tuple[str, date], datetime] = {}
@@ -248,18 +248,21 @@ class DailyEngine:
         random.shuffle(due)
         return due
 
-    def _decide(self, cfg: str, now: datetime, last_post: datetime | None) -> tuple[Schedule, sched.Decision]:
-        """The schedule stored as `cfg` and its decision at `now` after `last_post`.
+    def _decide(
+        self, cfg: str, platform: str, now: datetime, last_post: datetime | None
+    ) -> tuple[Schedule, sched.Decision]:
+        """The schedule stored as `cfg` for a channel of `platform` and its decision at `now` after
+        `last_post`.
 
         The decision without a last post is cached (channels share it); it is also the answer when
         the last post is before the local day and 20 hours before its post time, i.e. nearly always.
         """
-        found = self._decisions.get(cfg)
+        found = self._decisions.get((platform, cfg))
         if found is None or found[0] != now:
             if len(self._decisions) > 50000:
                 self._decisions.clear()
-            schedule = Schedule.from_json(cfg)
-            found = self._decisions[cfg] = (now, schedule, sched.decide(schedule, now))
+            schedule = Schedule.from_json(cfg, platform=platform)
+            found = self._decisions[(platform, cfg)] = (now, schedule, sched.decide(schedule, now))
         schedule, decision = found[1], found[2]
         if last_post is not None and (
             last_post + sched.MIN_GAP > decision.at
@@ -331,7 +334,7 @@ class DailyEngine:
                 report.skipped += 1
                 continue
             last_post = sched.last_post_of(memory[0], sub_last)
-            schedule, decision = self._decide(cfg, now, last_post)
+            schedule, decision = self._decide(cfg, ch.platform, now, last_post)
             if not decision.due:
                 moves.append(_Move(ch, decision.at.timestamp(), version))
                 if decision.done:

@@ -12,8 +12,11 @@ Per channel (hash tag ``{platform:team:channel}``)::
 
     P:sub:{slack:T1:C1}               HASH   the subscription and its status
         cfg            compact JSON, defaults left out: {"at": "HH:MM", "tz": "Europe/Paris",
-                       "n": papers per post, "t": [topics], "wd": 1 (weekdays only),
-                       "nn": 1 (post a "nothing new today" line)}
+                       "n": papers per post, "t": [topics], "tv": 2, "wd": 1 (weekdays only),
+                       "nn": 1 (post a "nothing new today" line)}. "tv" (with "t" only): the
+                       topics are stored as typed; without it (written before issue 10) a Slack
+                       channel's topics are in Slack's encoding (`R&amp;D`) and are decoded
+                       when read (bot.store.migrations)
         v              version, +1 on every change of cfg or pause state (due-index sync)
         created_at     epoch seconds
         changed_by     who changed it last ("slack:U123", "papers-bot", ...)
@@ -73,6 +76,9 @@ Global (one slot each; single-key commands only)::
                                              (bot.store.rate_limit)
     P:seen:slack:<hash>               STRING a request the platform delivered (30 minutes), so a
                                              redelivery (Slack's X-Slack-Retry-Num) is answered once
+    P:migrations                      HASH   one-time data rewrites that have finished: name ->
+                                             epoch seconds (bot.store.migrations), e.g.
+        slack_topics_as_typed          Slack topics decoded from Slack's encoding
 """
 
 from __future__ import annotations
@@ -179,6 +185,9 @@ class Keys:
 
     def seen(self, platform: str, request_hash: str) -> str:
         return f"{self.prefix}:seen:{platform}:{request_hash}"
+
+    def migrations(self) -> str:
+        return f"{self.prefix}:migrations"
 
 
 def hash_slot_tag(key: str) -> str:

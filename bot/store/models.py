@@ -16,6 +16,8 @@ from typing import Any
 
 from bot.store import timezones
 from bot.store.keys import ChannelRef
+from bot.store.migrations import TOPIC_TEXT_VERSION, topics_as_typed
+from bot.typed_text import fold
 
 MAX_TOPICS = 25
 MAX_TOPIC_LENGTH = 100  # the same as bot.ranking.topics.MAX_QUERY_LENGTH
@@ -50,10 +52,11 @@ class NotSubscribed(LookupError):
 
 
 def parse_post_time(text: str | time) -> time:
-    """`09:00`, `9:00`, `17.30`, `7h05` -> time; anything else raises SubscriptionError."""
+    """`09:00`, `9:00`, `17.30`, `7h05` (also as full-width or other digits, `０９：００`) -> time;
+    anything else raises SubscriptionError."""
     if isinstance(text, time):
         return text.replace(second=0, microsecond=0, tzinfo=None)
-    match = _TIME.match(text or "")
+    match = _TIME.match(fold(text or ""))
     if match:
         hour, minute = int(match[1]), int(match[2])
         if hour < 24 and minute < 60:
@@ -75,7 +78,7 @@ def parse_timezone(text: str) -> str:
     Raises SubscriptionError: for a text that means several regions (`IST`, `CST`), one that
     asks which, listing them; for an unknown one, the closest names.
     """
-    cleaned = " ".join((text or "").split())
+    cleaned = " ".join(fold(text or "").split())
     try:
         return timezones.resolve(cleaned).zone
     except timezones.AmbiguousZone as exc:
@@ -96,8 +99,8 @@ def validate_top(value: int | str) -> int:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().isdecimal():
-        number = int(value)
+    elif isinstance(value, str) and (digits := fold(value).strip()).isascii() and digits.isdecimal():
+        number = int(digits)
     if number is None or not MIN_TOP <= number <= MAX_TOP:
         raise SubscriptionError(f"Papers per post must be a whole number from {MIN_TOP} to {MAX_TOP}.")
     return number
@@ -167,10 +170,12 @@ class Schedule:
 
     def to_json(self) -> str:
         """Compact JSON (short keys, defaults left out) so that a subscription without long topic
-        lists stays within Redis's small-hash encoding (values up to 64 bytes)."""
+        lists stays within Redis's small-hash encoding (values up to 64 bytes). Topics come with
+        "tv", the version of their text form (bot.store.migrations)."""
         data: dict[str, Any] = {"at": self.post_time.strftime("%H:%M"), "tz": self.timezone, "n": self.top}
         if self.topics:
             data["t"] = list(self.topics)
+            data["tv"] = TOPIC_TEXT_VERSION
         if self.weekdays_only:
             data["wd"] = 1
         if self.nothing_new_note:
@@ -178,11 +183,13 @@ class Schedule:
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> Schedule:
+    def from_json(cls, text: str, *, platform: str) -> Schedule:
+        """The schedule stored as `text` for a channel of `platform`; topics an earlier version
+        stored in Slack's encoding come back as typed (bot.store.migrations.topics_as_typed)."""
         data = json.loads(text)
         hour, minute = data.get("at", "09:00").split(":")
         return cls(
-            topics=tuple(data.get("t") or ()),
+            topics=topics_as_typed(platform, data.get("t") or (), data.get("tv")),
             post_time=time(int(hour), int(minute)),
             timezone=data.get("tz") or DEFAULT_TIMEZONE,
             top=int(data.get("n") or DEFAULT_TOP),
@@ -241,7 +248,7 @@ class Subscription:
     def from_hash(cls, channel: ChannelRef, data: dict[str, str]) -> Subscription:
         return cls(
             channel=channel,
-            schedule=Schedule.from_json(data["cfg"]),
+            schedule=Schedule.from_json(data["cfg"], platform=channel.platform),
             paused=data.get("paused") == "1",
             paused_reason=data.get("paused_reason") or None,
             paused_at=_ts(data.get("paused_at")),

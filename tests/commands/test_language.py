@@ -79,6 +79,50 @@ def test_why_reads_every_common_way_of_writing_a_paper(text: str) -> None:
     assert parse(text) == Why("2510.12586")
 
 
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        # full-width forms, as a CJK keyboard types them (NFKC), and other scripts' digits
+        ("ｔｏｐ ５", ShowPapers(top=5)),
+        ("ＴＯＰ\u3000１０", ShowPapers(top=10)),  # with an ideographic space
+        ("top ٥", ShowPapers(top=5)),
+        ("２０２５-１０-１５", ShowPapers(when=date(2025, 10, 15))),
+        ("２０２５－１０－１５ ｔｏｐ ２", ShowPapers(when=date(2025, 10, 15), top=2)),
+        ("٢٠٢٥-١٠-١٥", ShowPapers(when=date(2025, 10, 15))),
+        ("ｙｅｓｔｅｒｄａｙ", ShowPapers(when="yesterday")),
+        ("ｗｅｅｋ diffusion", ShowPapers(when="week", query="diffusion")),
+        ("ｓｅａｒｃｈ diffusion", ShowPapers(query="diffusion")),
+        ("ｓｕｂｓｃｒｉｂｅ diffusion", Subscribe("diffusion")),
+        ("ｕｎｓｕｂｓｃｒｉｂｅ ａｌｌ", Unsubscribe("all")),
+        ("ｔｏｐｉｃｓ", Topics()),
+        ("ｔｉｍｅ ０９：３０", SetTime("09:30")),
+        ("ｔｉｍｅ １８：００ Ｅｕｒｏｐｅ／Ｂｅｒｌｉｎ", SetTime("18:00", "Europe/Berlin")),
+        ("ｃｏｕｎｔ ７", SetCount(7)),
+        ("count ۷", SetCount(7)),
+        ("ｐａｕｓｅ", Pause()),
+        ("ｓｔａｔｕｓ", Status()),
+        ("ｗｈｙ ２５１０．１２５８６", Why("2510.12586")),
+        ("？", Help()),
+        ("ｈｅｌｐ", Help()),
+        # invisible format characters (Unicode Cf) anywhere: pasted text brings them
+        ("why 2510.12586\u2060", Why("2510.12586")),
+        ("why\u2060 arXiv:2510.12586\u2063", Why("2510.12586")),
+        ("to\u00adp 5", ShowPapers(top=5)),
+        ("\u2066status\u2069", Status()),
+        ("top 5\u200d", ShowPapers(top=5)),
+    ],
+)
+def test_keywords_numbers_dates_and_ids_as_any_keyboard_types_them(text: str, command: object) -> None:
+    assert parse(text) == command
+
+
+def test_a_topic_keeps_the_characters_it_was_typed_with() -> None:
+    """Only values with a fixed shape are folded: a topic is stored and shown as typed."""
+    assert parse("ｔｏｐ ３ Ｑ＆Ａ") == ShowPapers(top=3, query="Ｑ＆Ａ")
+    assert parse("subscribe ｄｉｆｆｕｓｉｏｎ") == Subscribe("ｄｉｆｆｕｓｉｏｎ")
+    assert parse("subscribe diffu\u00adsion\u2060") == Subscribe("diffusion")  # invisibles dropped
+
+
 def test_a_listing_query_keeps_the_case_it_was_typed_in() -> None:
     assert parse("top 3 Q&A") == ShowPapers(top=3, query="Q&A")
     assert parse("yesterday Diffusion -Video") == ShowPapers(when="yesterday", query="Diffusion -Video")

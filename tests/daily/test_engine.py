@@ -82,6 +82,27 @@ async def test_topics_filter_and_rank(state: State, fake_hf: FakeHF, engine: Dai
     assert all(e.matched_topics == ("diffusion",) for e in delivery.digest.entries)
 
 
+async def test_slack_topics_stored_in_slacks_encoding_by_old_versions_match_as_typed(
+    state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink
+) -> None:
+    """Before issue 10 papers-bot stored `R&D` typed in Slack as `R&amp;D`; the daily post must look for `R&D` (before or
+    without the one-time rewrite), and a Discord topic typed as `R&amp;D` stays literal."""
+    titles = {2: "R&D agents at scale", 5: "Notes on R&amp;D escaping"}
+    serve(fake_hf, {TODAY: papers_of(TODAY, 10, titles=titles)})
+    legacy = '{"at":"09:00","tz":"UTC","n":5,"t":["\\"R&amp;D\\""]}'
+    discord = ChannelRef("discord", "1", "2")
+    for ref in (C1, discord):
+        await state.subscriptions.subscribe(ref, by="u")
+        await state.redis.hset(state.keys.sub(ref), "cfg", legacy)
+    await engine.run_due(at(TODAY, 10), sink)
+    posts = sink.by_channel()
+    [slack_post] = posts[C1.tag]
+    assert slack_post.digest.topics == ('"R&D"',)
+    assert [e.paper.title for e in slack_post.digest.entries] == ["R&D agents at scale"]
+    [discord_post] = posts[discord.tag]
+    assert [e.paper.title for e in discord_post.digest.entries] == ["Notes on R&amp;D escaping"]
+
+
 async def test_nothing_new_posts_nothing(
     state: State, fake_hf: FakeHF, engine: DailyEngine, sink: Sink
 ) -> None:

@@ -74,7 +74,7 @@ KEY = re.compile(
     r"^P:(?:sub|posted|last):\{(?P<ch>[^{}]+)\}$|^P:claim:\{[^{}]+\}:[\w/+-]+:\d{4}-\d\d-\d\d$"
     r"|^P:due:(slack|discord)$"
     r"|^P:platforms$|^P:chans:(slack|discord):[^:]+$|^P:hf:(day|lock|err):\d{4}-\d\d-\d\d$"
-    r"|^P:seen:slack:[0-9a-f]{24}$"
+    r"|^P:seen:slack:[0-9a-f]{24}$|^P:migrations$"
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 SUB_FIELDS = {"cfg", "v", "created_at", "changed_by", "changed_at", "paused", "paused_reason", "paused_at"}
@@ -115,7 +115,7 @@ async def check_store(state: State, allowed: ChannelRef, refused: ChannelRef, by
     topics: list[str] = []
     if sub:
         assert set(sub) <= SUB_FIELDS | {k for k in sub if k.startswith("last_")}, sub.keys()
-        schedule = Schedule.from_json(sub["cfg"])
+        schedule = Schedule.from_json(sub["cfg"], platform=allowed.platform)
         ZoneInfo(schedule.timezone)
         topics = list(schedule.topics)
         assert len(topics) <= MAX_TOPICS

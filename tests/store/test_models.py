@@ -51,6 +51,27 @@ def test_timezone_canonical(text: str, expected: str) -> None:
     assert parse_timezone(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("０９：００", time(9)), ("１７．３０", time(17, 30)), ("٠٩:٣٠", time(9, 30)), ("09:00\u2060", time(9))],
+)
+def test_post_time_as_any_keyboard_types_it(text: str, expected: time) -> None:
+    """Discord passes its `time:` option straight to the store: folding happens here too."""
+    assert parse_post_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ｅｕｒｏｐｅ／Ｐａｒｉｓ", "Europe/Paris"),
+        ("\u2066Asia/Tokyo\u2069", "Asia/Tokyo"),
+        ("ＵＴＣ", "UTC"),
+    ],
+)
+def test_timezone_as_any_keyboard_types_it(text: str, expected: str) -> None:
+    assert parse_timezone(text) == expected
+
+
 def test_unknown_timezone_suggests_the_closest() -> None:
     with pytest.raises(SubscriptionError, match="Europe/Paris"):
         parse_timezone("Europe/Pariss")
@@ -67,6 +88,7 @@ def test_top_range(value: object) -> None:
 def test_top_accepts_numbers_and_digits() -> None:
     assert validate_top(1) == 1
     assert validate_top("20") == 20
+    assert validate_top("１５") == 15
 
 
 def test_topic_length_limit() -> None:
@@ -94,4 +116,6 @@ def test_topics_deduplicate_and_cap() -> None:
 
 def test_schedule_json_round_trip() -> None:
     schedule = Schedule(("agents", "é"), time(7, 30), "Asia/Tokyo", 12, True, True)
-    assert Schedule.from_json(schedule.to_json()) == schedule
+    assert Schedule.from_json(schedule.to_json(), platform="discord") == schedule
+    typed = Schedule(("R&amp;D typed so", "<@U1|ana>"))  # topics are stored as typed: never decoded
+    assert Schedule.from_json(typed.to_json(), platform="slack") == typed

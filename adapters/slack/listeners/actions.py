@@ -12,11 +12,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from adapters.slack.app import SOMETHING_WENT_WRONG
-from adapters.slack.incoming import unescape
 from adapters.slack.respond import ResponseFailed
 from bot.commands import Listing, Notice, ShowPapers
 from bot.commands.replies import quote
 from bot.render.replies import MORE_ACTION, POST_ACTION
+from bot.slack_text import unescape
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncAck, AsyncApp

@@ -11,9 +11,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from adapters.slack.app import SOMETHING_WENT_WRONG
-from adapters.slack.incoming import user_text
 from adapters.slack.respond import ResponseFailed
 from bot.commands import parse
+from bot.slack_text import user_text
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncAck, AsyncApp

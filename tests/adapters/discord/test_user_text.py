@@ -22,6 +22,12 @@ LONG_LINK = f"https://huggingface.co/papers/{PAPER}?utm_source=newsletter&utm_me
         f"arxiv.org/abs/{PAPER}",
         f"<https://hf.co/papers/{PAPER}>",  # Discord's way to post a link without a preview
         LONG_LINK,  # longer than the 100 characters the option used to allow
+        "ａｒＸｉｖ：２５１０．１５０００",  # a CJK keyboard's full-width forms
+        f"{PAPER}\u2060",  # an invisible word joiner pasted along
+        f"arXiv preprint arXiv:{PAPER} (2025)",  # Google Scholar's citation
+        f"arXiv:{PAPER} v2",
+        f"https://arxiv.org/abs/arXiv:{PAPER}",
+        f"[the paper](https://arxiv.org/abs/{PAPER})",
     ],
 )
 async def test_why_takes_every_way_of_writing_the_paper(standin: DiscordStandIn, bot, typed: str) -> None:

@@ -163,3 +163,60 @@ def test_papers_bot_slack_runs_answers_and_stops_on_sigterm(
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stdout", ["full", "closed-pipe", "closed"])
+def test_a_start_line_that_cannot_be_written_never_stops_the_server(
+    stdout: str, redis_url: str, key_prefix: str, fake_hf: object, tmp_path: Path
+) -> None:
+    """`papers-bot slack > /dev/full`, `| (exit)` or `>&-`: the start line is for people; the app
+    serves on regardless and stops cleanly on SIGTERM."""
+    if stdout == "full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    port = free_port()
+    with FakeSlack() as fake:
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.api_url,
+            "REDIS_URL": redis_url,
+            "REDIS_KEY_PREFIX": key_prefix,
+            "HF_ENDPOINT": fake_hf.url,  # type: ignore[attr-defined]
+            "PORT": str(port),
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        command = [sys.executable, "-m", "bot.cli", "slack", "run", "--host", "127.0.0.1"]
+        if stdout == "closed":
+            command = ["sh", "-c", 'exec "$@" >&-', "sh", *command]
+        with open("/dev/full" if stdout == "full" else os.devnull, "w") as sink:
+            process = subprocess.Popen(
+                command,
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE if stdout == "closed-pipe" else sink,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        try:
+            if process.stdout is not None:
+                process.stdout.close()  # the reader is gone before the start line is written
+            health = None
+            deadline = time.monotonic() + 20
+            while health is None and time.monotonic() < deadline and process.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                        health = json.load(response)
+                except OSError:
+                    time.sleep(0.1)
+            time.sleep(0.5)  # past the moment the start line is written
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert health is not None and health["status"] == "ok"
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
+            assert process.stderr is not None and "Traceback" not in process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

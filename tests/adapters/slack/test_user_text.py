@@ -6,14 +6,17 @@ Every request carries the bytes Slack sends: a user who types `/papers search Q&
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import aiohttp
 import pytest
 
-from adapters.slack.runtime import Runtime
+from adapters.slack.runtime import Runtime, start
 from bot.commands import ShowPapers
 from bot.render.replies import MORE_ACTION
-from bot.store import ChannelRef
+from bot.settings import Settings
+from bot.store import ChannelRef, open_state
 from tests.adapters.slack.conftest import CHANNEL, TEAM, SlackSender, buttons, today, validate_blocks
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.factories import api_item
@@ -119,6 +122,11 @@ async def test_a_pasted_link_is_a_paper_id(
             "why <https://arxiv.org/abs/2510.12586>",
             "why <http://arxiv.org/pdf/2510.12586v2.pdf|arxiv.org/pdf/2510.12586v2.pdf>",
             "why <https://huggingface.co/papers/2510.12586?utm_source=x&amp;utm_medium=y>",
+            "why <https://arxiv.org/abs/2510.12586|the paper>",  # a link with its own label
+            "why <https://arxiv.org/abs/2510.12586|Open-Domain Q&amp;A &lt;at&gt; Scale>",
+            "why ２５１０．１２５８６",  # a CJK keyboard's full-width forms
+            "why arXiv:2510.12586\u2060",  # an invisible word joiner pasted along
+            "why arXiv preprint arXiv:2510.12586",
         ]
     ):
         body = await answer_to(sender, fake_slack, sent, f"why{i}")
@@ -145,3 +153,35 @@ async def test_more_pages_keep_the_decoded_query(
     [again] = fake_slack.responses_to("old")
     assert "Q&amp;A for Tables" in shown(again) and "Topics: Q&amp;A" in shown(again)
     assert_escaped_once(shown(again))
+
+
+async def test_topics_stored_escaped_by_old_versions_are_rewritten_at_start_and_work(
+    slack_settings: Settings, fake_slack: FakeSlack, qa_papers: list
+) -> None:
+    """Old versions stored `"R&D"` as Slack sent it, `"R&amp;D"`: it showed as `R&amp;amp;D` and could not
+    be removed. The app rewrites it once at start; Discord's topics are left as typed."""
+    discord = ChannelRef("discord", "1", "2")
+    seed = await open_state(slack_settings)
+    try:
+        for ref in (REF, discord):
+            await seed.subscriptions.subscribe(ref, by="slack:U1")
+            await seed.redis.hset(
+                seed.keys.sub(ref), "cfg", '{"at":"09:00","tz":"UTC","n":5,"t":["\\"R&amp;D\\""]}'
+            )
+        runtime = await start(slack_settings, host="127.0.0.1", port=0, daily=False)
+        try:
+            assert json.loads(await seed.redis.hget(seed.keys.sub(REF), "cfg"))["t"] == ['"R&D"']
+            assert json.loads(await seed.redis.hget(seed.keys.sub(discord), "cfg"))["t"] == ['"R&amp;D"']
+            async with aiohttp.ClientSession() as session:
+                sender = SlackSender(session, f"http://127.0.0.1:{runtime.port}/slack/events", fake_slack)
+                listed = shown(await answer_to(sender, fake_slack, "topics", "topics"))
+                assert '`"R&amp;D"`' in listed
+                assert_escaped_once(listed)
+                dropped = await answer_to(sender, fake_slack, 'unsubscribe "R&amp;D"', "unsub")
+                assert "Stopped following" in dropped["text"], dropped["text"]
+        finally:
+            await runtime.stop()
+        sub = await seed.subscriptions.get(REF)
+        assert sub is not None and sub.topics == ()
+    finally:
+        await seed.aclose()

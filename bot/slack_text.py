@@ -8,15 +8,18 @@ retrieving messages, api.slack.com/reference/surfaces/formatting). A bare `<` or
 only ever starts markup or an entity, so decoding is exact: markup first, then each piece's entities
 in one pass (`&amp;lt;` is the text `&lt;`, never `<`).
 
-Decoding happens here, at the adapter boundary, and nowhere else: the core works on plain text and
-the renderers (bot/render) escape it once on the way out. Only those three entities are decoded
-(not `html.unescape`'s whole HTML5 table): Slack escapes no others, so anything else is literal text.
+The Slack adapter decodes everything Slack sends with these, once, at its boundary; the core works
+on plain text and the renderers (bot/render) escape it once on the way out. The one other caller is
+the store, for topics that earlier versions kept as Slack sent them (bot/store/migrations.py). Only
+those three entities are decoded (not `html.unescape`'s whole HTML5 table): Slack escapes no others,
+so anything else is literal text. Pure text: no Slack SDK here.
 """
 
 from __future__ import annotations
 
 import re
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?://)?", re.IGNORECASE)  # "https://", "mailto:"
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 _MARKUP = re.compile(r"<([^<>]*)>")
@@ -35,7 +38,10 @@ def user_text(text: str) -> str:
 
     - `<https://arxiv.org/abs/2510.12586>` -> `https://arxiv.org/abs/2510.12586`
     - `<http://arxiv.org/abs/2510.12586|arxiv.org/abs/2510.12586>` -> `arxiv.org/abs/2510.12586`
-      (a link with a label shows, and was typed as, its label)
+      (Slack turned what the user typed into a link labelled with it: the label is what was typed)
+    - `<https://arxiv.org/abs/2510.12586|the paper>` -> `[the paper](https://arxiv.org/abs/2510.12586)`
+      (a link with a label of its own, pasted as rich text: both the label and the address, as the
+      Markdown link a Discord user types; `why` reads the address, a topic keeps both)
     - `<@U123|ana>` -> `@ana`, `<@U123>` -> `@U123`; `<#C123|general>` -> `#general`
     - `<!here>` -> `@here`, `<!subteam^S1|@team>` -> `@team`, `<!date^...|fallback>` -> `fallback`
 
@@ -61,4 +67,13 @@ def _shown(inner: str) -> str:
     if target.startswith("!"):
         name = target[1:]
         return "@" + name if name in _BROADCASTS or not label else label
-    return label if bar and label else target
+    if not (bar and label) or _names_itself(target, label):
+        return label or target
+    return f"[{label}]({target})"
+
+
+def _names_itself(target: str, label: str) -> bool:
+    """Whether `label` is `target` as it was typed: itself, or without its scheme or final `/`."""
+    bare = _SCHEME.sub("", target).rstrip("/").casefold()
+    shown = label.rstrip("/").casefold()
+    return shown in (bare, target.rstrip("/").casefold())

@@ -58,7 +58,8 @@ async def serve(kind: str) -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    from adapters.slack.web import WebServer, build_web_app
+    from adapters.slack.web import build_web_app
+    from bot.observability.server import HTTPServer
     from bot.settings import load_settings
 
     settings = load_settings(None)
@@ -88,7 +89,7 @@ async def serve(kind: str) -> None:
         async def health() -> tuple[bool, dict[str, Any]]:
             return True, {}
 
-        server = WebServer(build_web_app(app, health), host="127.0.0.1", port=0)
+        server = HTTPServer(build_web_app(app, health, signing_secret=SECRET), host="127.0.0.1", port=0)
         port = await server.start()
 
         async def stop() -> None:

@@ -1,0 +1,82 @@
+"""Requests refused at the door: counted in a metric, logged as one short line, never a flood.
+
+`Refusals.refuse(kind, size=..., source=...)` is called by the HTTP server and the Slack request
+screening for every request or connection they turn away (a bad signature, a body over the limit, a
+client that stalled...). Each refusal:
+
+* counts in `papers_http_refused_total{kind}` (every one, however many);
+* is logged as one line, `refused <kind> (<size> bytes) from <source>: <detail>`, never with the
+  request's body or headers, while the kind's token bucket (token-bucket's `Limiter`: `burst`
+  lines at once, then `rate` a second) allows it;
+* otherwise is held back, and every `summary_seconds` one line sums up what was held back:
+  `refused 51234 more requests in the last 60 s (not logged one by one): bad_signature=50000, ...`.
+
+So a flood of any size writes at most `burst + rate x seconds` lines per kind, plus one summary a
+minute. `kind` must come from our own code (it is a metric label), `source` is a peer address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+
+import token_bucket
+
+from bot.observability.metrics import HTTP_REFUSED
+
+log = logging.getLogger(__name__)
+
+MAX_DETAIL = 120  # characters of the free-text detail kept in a line
+
+
+class Refusals:
+    """Counts and logs refused requests; see the module docstring. Call from the event loop."""
+
+    def __init__(
+        self,
+        logger: logging.Logger | None = None,
+        *,
+        rate: float = 0.2,
+        burst: int = 5,
+        summary_seconds: float = 60.0,
+    ) -> None:
+        self._log = logger or log
+        self._limiter = token_bucket.Limiter(rate, burst, token_bucket.MemoryStorage())
+        self.summary_seconds = summary_seconds
+        self.held_back: Counter[str] = Counter()  # kind -> refusals not logged since the last summary
+        self._summary: asyncio.TimerHandle | None = None
+
+    def refuse(
+        self, kind: str, *, size: int | None = None, source: str | None = None, detail: str = ""
+    ) -> None:
+        """Count one refusal of `kind`; log it unless this kind is being refused faster than `rate`."""
+        HTTP_REFUSED.labels(kind).inc()
+        if self._limiter.consume(kind):
+            self._log.info(
+                "refused %s (%s bytes) from %s%s",
+                kind,
+                "?" if size is None else size,
+                source or "?",
+                f": {detail[:MAX_DETAIL]}" if detail else "",
+            )
+            return
+        self.held_back[kind] += 1
+        if self._summary is None:
+            self._summary = asyncio.get_running_loop().call_later(self.summary_seconds, self.flush)
+
+    def flush(self) -> None:
+        """Log the summary of what was held back now (the timer calls it; so does shutdown)."""
+        if self._summary is not None:
+            self._summary.cancel()
+            self._summary = None
+        if not self.held_back:
+            return
+        kinds = ", ".join(f"{kind}={n}" for kind, n in self.held_back.most_common())
+        self._log.warning(
+            "refused %d more requests in the last %.0f s (not logged one by one): %s",
+            self.held_back.total(),
+            self.summary_seconds,
+            kinds,
+        )
+        self.held_back.clear()

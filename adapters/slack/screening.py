@@ -37,7 +37,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 from slack_sdk.signature import SignatureVerifier
 
-from bot.observability.server import read_deadline
+from bot.observability.server import body_read, read_deadline
 
 MAX_BODY = 640 * 1024
 SMALL_BODY = 32 * 1024
@@ -161,7 +161,9 @@ class SlackScreen:
         """The body, by the connection's read deadline, at most max_body bytes."""
         try:
             async with asyncio.timeout_at(read_deadline(request)):
-                return await request.read()
+                body = await request.read()
+            body_read(request)
+            return body
         except TimeoutError:
             raise Refused(408, "read_timeout", "the body did not arrive in time") from None
         except web.HTTPRequestEntityTooLarge:

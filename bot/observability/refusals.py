@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from typing import Any
 
 import token_bucket
 
@@ -46,12 +47,16 @@ class Refusals:
         self.summary_seconds = summary_seconds
         self.held_back: Counter[str] = Counter()  # kind -> refusals not logged since the last summary
         self._summary: asyncio.TimerHandle | None = None
+        self._counters: dict[str, Any] = {}  # kind -> its child of HTTP_REFUSED
 
     def refuse(
         self, kind: str, *, size: int | None = None, source: str | None = None, detail: str = ""
     ) -> None:
         """Count one refusal of `kind`; log it unless this kind is being refused faster than `rate`."""
-        HTTP_REFUSED.labels(kind).inc()
+        counter = self._counters.get(kind)
+        if counter is None:
+            counter = self._counters[kind] = HTTP_REFUSED.labels(kind)
+        counter.inc()
         if self._limiter.consume(kind):
             self._log.info(
                 "refused %s (%s bytes) from %s%s",

@@ -5,31 +5,35 @@ request URL in HTTP mode) like aiohttp's AppRunner + TCPSite, plus what aiohttp 
 anyone can reach:
 
 * **a read deadline**: a request's headers and body must arrive within `read_timeout` seconds of
-  its first byte (the deadline of a slowloris client: half its headers, or a Content-Length it never
-  sends). aiohttp times out neither; its keep-alive timer only closes connections that sent nothing.
-  Handlers that read a body get the deadline from `read_deadline(request)`.
+  its first byte, or the connection is closed (a slowloris client: half its headers, or a
+  Content-Length it never sends). aiohttp times out neither; its keep-alive timer only closes
+  connections that sent nothing. A handler reading a body calls `body_read(request)` when it has
+  it (until then the request counts as still arriving); `read_deadline(request)` is its deadline.
 * **an idle timeout**: a connection without a request in progress is closed after `idle_timeout`.
-* **a cap on connections** (`max_connections`, kept below the process's file-descriptor limit):
-  a new connection over the cap takes the place of the connection that has been waiting longest
-  for a request (idle, or still sending one); when every connection is busy in a handler, the new
-  one is closed at once.
+* **a cap on connections** (`max_connections`, kept below the process's file-descriptor limit).
+  At the cap, the connection that has waited longest for (the rest of) a request makes room, if it
+  has waited at least `read_timeout / 5`; otherwise the server stops accepting until one closes,
+  and new connections wait in the kernel's listen queue (BACKLOG) instead of being reset. So
+  stalled clients cannot hold the slots, and a burst is queued, not refused.
 * **quiet refusals**: aiohttp logs a traceback for every malformed request it answers 400; here such
-  requests, timeouts and closed connections are counted and logged by `Refusals` (one short line,
+  requests, timeouts and evictions are counted and logged by `Refusals` (one short line,
   rate-limited), never with a traceback.
 
 It also sets what aiohttp leaves open: no lingering read of a refused request's body (a client
 that sent a 1 MB body we refused is hung up on, not read), no automatic decompression of request
 bodies (a gzip bomb stays compressed; Slack never compresses), and a listen backlog sized for a
-flood. Deadlines are checked by one sweep a fraction of `read_timeout` apart, so they hold to within
-that fraction; a sweep costs one pass over at most `max_connections` entries.
+flood. Deadlines are checked by one sweep every `read_timeout / 5` seconds (at most 1 s), so they
+hold to within that; a sweep is one pass over at most `max_connections` entries.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import resource
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,10 +45,14 @@ from bot.observability.refusals import Refusals
 
 log = logging.getLogger(__name__)
 
-IDLE, READING, BUSY = 0, 1, 2  # a connection's state: waiting for a request, receiving one, in a handler
+IDLE, READING, BUSY = 0, 1, 2  # waiting for a request; receiving one; in a handler with all of it
 READ_DEADLINE = web.RequestKey("read_deadline", float)  # loop.time() by which the body must have arrived
+GUARD = web.RequestKey("connection_guard", object)  # the ConnectionGuard that saw the request
 FD_RESERVE = 128  # descriptors kept free for Redis, HF, Slack connections and files
 BACKLOG = 1024  # pending connections the kernel queues (capped by net.core.somaxconn)
+ACCEPT_BATCH = 64  # connections accepted per wake-up, so requests in flight get their turn
+ACCEPT_RETRY = 1.0  # seconds before accepting again after the system ran out of descriptors
+OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 @dataclass(frozen=True)
@@ -71,56 +79,49 @@ class _Connection:
     def __init__(self, transport: asyncio.BaseTransport, now: float) -> None:
         self.transport = transport
         self.state = IDLE
-        self.since = now  # when the current state began (loop.time())
+        self.since = now  # when it began waiting (IDLE), got its first byte (READING), or BUSY
         peer = transport.get_extra_info("peername")
         self.peer = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
 
 
 class ConnectionGuard:
-    """Tracks every connection's state; enforces the deadlines and the cap (see the module doc)."""
+    """Every open connection's state, in the order of its last change (see the module doc)."""
 
     def __init__(self, limits: HTTPLimits, refusals: Refusals) -> None:
         self.limits = limits
         self.refusals = refusals
         self.max_connections = _cap_to_fd_limit(limits.max_connections)
-        self._connections: dict[asyncio.BaseTransport, _Connection] = {}
+        self.min_evict_age = limits.read_timeout / 5
+        self._connections: dict[asyncio.BaseTransport, _Connection] = {}  # oldest change first
         self._loop = asyncio.get_running_loop()
-        self._sweeper: asyncio.Task[None] | None = None
 
-    @property
-    def open_connections(self) -> int:
+    def __len__(self) -> int:
         return len(self._connections)
 
-    def protocol_factory(self, inner: Callable[[], asyncio.Protocol]) -> Callable[[], asyncio.Protocol]:
-        return lambda: _GuardedProtocol(inner(), self)
+    def _set(self, connection: _Connection, state: int, since: float) -> None:
+        connection.state, connection.since = state, since
+        transport = connection.transport
+        if self._connections.pop(transport, None) is not None:
+            self._connections[transport] = connection  # to the end: the order stays "oldest first"
 
-    def start(self) -> None:
-        self._sweeper = self._loop.create_task(self._sweep_forever(), name="http connection sweep")
+    def make_room(self) -> bool:
+        """At the cap: close the connection waiting longest, if it waited min_evict_age; True if
+        one was closed."""
+        oldest_allowed = self._loop.time() - self.min_evict_age
+        for connection in self._connections.values():
+            if connection.since > oldest_allowed:
+                return False  # the rest changed later still
+            if connection.state != BUSY:
+                self.drop(connection, "connection_evicted", f"over {self.max_connections} connections")
+                return True
+        return False
 
-    async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
-
-    # --- called by the protocol and the middleware ---------------------------------------------------
-
-    def admit(self, transport: asyncio.BaseTransport) -> _Connection | None:
-        """A new connection, or None when it must be closed (the cap is reached, all busy)."""
-        if len(self._connections) >= self.max_connections:
-            waiting = [c for c in self._connections.values() if c.state != BUSY]
-            if not waiting:
-                peer = transport.get_extra_info("peername")
-                self.refusals.refuse("connection_cap", source=str(peer[0]) if peer else None)
-                return None
-            oldest = min(waiting, key=lambda c: c.since)
-            self.drop(oldest, "connection_evicted", f"over {self.max_connections} connections")
+    def opened(self, transport: asyncio.BaseTransport) -> _Connection:
         connection = _Connection(transport, self._loop.time())
         self._connections[transport] = connection
         return connection
 
-    def forget(self, connection: _Connection) -> None:
+    def closed(self, connection: _Connection) -> None:
         self._connections.pop(connection.transport, None)
 
     def drop(self, connection: _Connection, kind: str | None, detail: str = "") -> None:
@@ -130,22 +131,37 @@ class ConnectionGuard:
             self.refusals.refuse(kind, source=connection.peer, detail=detail)
         connection.transport.abort()
 
+    def first_byte(self, connection: _Connection) -> None:
+        self._set(connection, READING, self._loop.time())
+
+    # --- called for each request (the middleware, and handlers that read a body) ----------------------
+
     def request_started(self, request: web.BaseRequest) -> None:
+        request[GUARD] = self
         connection = self._connections.get(request.transport) if request.transport else None
+        now = self._loop.time()
         if connection is None:
-            request[READ_DEADLINE] = self._loop.time() + self.limits.read_timeout
+            request[READ_DEADLINE] = now + self.limits.read_timeout
             return
-        start = connection.since if connection.state == READING else self._loop.time()
+        start = connection.since if connection.state == READING else now
         request[READ_DEADLINE] = start + self.limits.read_timeout
-        connection.state, connection.since = BUSY, self._loop.time()
+        if not request.body_exists:
+            self._set(connection, BUSY, now)
+        elif connection.state != READING:
+            self._set(connection, READING, start)  # its body is still to come
+
+    def body_read(self, request: web.BaseRequest) -> None:
+        connection = self._connections.get(request.transport) if request.transport else None
+        if connection is not None:
+            self._set(connection, BUSY, self._loop.time())
 
     def request_finished(self, request: web.BaseRequest) -> None:
+        # Back to waiting. Half a pipelined request already buffered behind this one is then
+        # held until idle_timeout, not read_timeout (the protocol cannot tell its bytes from this
+        # request's body); at the cap, such a connection is among the first to make room.
         connection = self._connections.get(request.transport) if request.transport else None
-        if connection is not None and connection.state == BUSY:
-            # Back to waiting. Half a pipelined request already buffered behind this one is then
-            # held until idle_timeout, not read_timeout (the protocol cannot tell its bytes from
-            # this request's body); such a connection is among the first the cap evicts.
-            connection.state, connection.since = IDLE, self._loop.time()
+        if connection is not None:
+            self._set(connection, IDLE, self._loop.time())
 
     @web.middleware
     async def middleware(
@@ -165,60 +181,54 @@ class ConnectionGuard:
         read_limit, idle_limit = now - self.limits.read_timeout, now - self.limits.idle_timeout
         for connection in list(self._connections.values()):
             if connection.state == READING and connection.since < read_limit:
-                self.drop(
-                    connection, "read_timeout", f"no complete request within {self.limits.read_timeout:g} s"
-                )
+                timeout = self.limits.read_timeout
+                self.drop(connection, "read_timeout", f"no complete request within {timeout:g} s")
             elif connection.state == IDLE and connection.since < idle_limit:
                 self.drop(connection, None)
 
-    async def _sweep_forever(self) -> None:
-        interval = max(0.02, min(1.0, self.limits.read_timeout / 5))
-        while True:
-            await asyncio.sleep(interval)
-            self.sweep()
-
 
 class _GuardedProtocol(asyncio.Protocol):
-    """aiohttp's protocol for one connection, with the guard watching when bytes arrive."""
+    """aiohttp's protocol for one connection (made once admitted), with the guard watching."""
 
-    __slots__ = ("_connection", "_guard", "_inner")
+    __slots__ = ("_connection", "_guard", "_inner", "_on_close")
 
-    def __init__(self, inner: asyncio.Protocol, guard: ConnectionGuard) -> None:
-        self._inner = inner
+    def __init__(
+        self, make_inner: Callable[[], asyncio.Protocol], guard: ConnectionGuard, on_close: Callable[[], None]
+    ) -> None:
+        self._inner = make_inner
         self._guard = guard
+        self._on_close = on_close
         self._connection: _Connection | None = None
 
+    @property
+    def made(self) -> bool:
+        return self._connection is not None
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._connection = self._guard.admit(transport)
-        if self._connection is None:
-            transport.abort()
-            return
+        self._connection = self._guard.opened(transport)
+        self._inner = self._inner()  # type: ignore[operator]
         self._inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
         connection = self._connection
-        if connection is None:
-            return
-        if connection.state == IDLE:
-            connection.state, connection.since = READING, self._guard._loop.time()
-        self._inner.data_received(data)
+        if connection is not None and connection.state == IDLE:
+            self._guard.first_byte(connection)
+        self._inner.data_received(data)  # type: ignore[union-attr]
 
     def eof_received(self) -> bool | None:
-        return self._inner.eof_received() if self._connection is not None else None
+        return self._inner.eof_received()  # type: ignore[union-attr]
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._connection is None:
-            return
-        self._guard.forget(self._connection)
-        self._inner.connection_lost(exc)
+        if self._connection is not None:
+            self._guard.closed(self._connection)
+            self._inner.connection_lost(exc)  # type: ignore[union-attr]
+        self._on_close()
 
     def pause_writing(self) -> None:
-        if self._connection is not None:
-            self._inner.pause_writing()
+        self._inner.pause_writing()  # type: ignore[union-attr]
 
     def resume_writing(self) -> None:
-        if self._connection is not None:
-            self._inner.resume_writing()
+        self._inner.resume_writing()  # type: ignore[union-attr]
 
 
 class _ServerLog:
@@ -257,8 +267,12 @@ class HTTPServer:
         self.limits = limits or HTTPLimits()
         self.refusals = refusals or Refusals()
         self.guard: ConnectionGuard | None = None
+        self.open_connections = 0  # accepted and not yet closed (counts those still being set up)
         self._runner: web.AppRunner | None = None
-        self._listener: asyncio.AbstractServer | None = None
+        self._socket: socket.socket | None = None
+        self._accepting = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> int:
         """Start listening; returns the port (useful with port 0). OSError if it cannot listen."""
@@ -275,33 +289,92 @@ class HTTPServer:
             logger=_ServerLog(self.refusals),
         )
         await self._runner.setup()
-        assert self._runner.server is not None
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         try:
-            self._listener = await asyncio.get_running_loop().create_server(
-                self.guard.protocol_factory(self._runner.server),
-                self.host,
-                self.port,
-                reuse_address=True,
-                backlog=BACKLOG,
-            )
+            self._socket = socket.create_server((self.host, self.port), family=family, backlog=BACKLOG)
         except BaseException:
             await self._runner.cleanup()
             raise
-        self.guard.start()
-        self.port = self._listener.sockets[0].getsockname()[1]
+        self._socket.setblocking(False)
+        self.port = self._socket.getsockname()[1]
+        self._resume()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever(), name="http sweep")
         log.info("listening on http://%s:%d", self.host, self.port)
         return self.port
 
+    def _resume(self) -> None:
+        if not self._accepting and self._socket is not None:
+            asyncio.get_running_loop().add_reader(self._socket.fileno(), self._accept)
+            self._accepting = True
+
+    def _pause(self) -> None:
+        if self._accepting and self._socket is not None:
+            asyncio.get_running_loop().remove_reader(self._socket.fileno())
+            self._accepting = False
+
+    def _accept(self) -> None:
+        assert self._socket is not None and self.guard is not None and self._runner is not None
+        loop = asyncio.get_running_loop()
+        for _ in range(ACCEPT_BATCH):
+            if self.open_connections >= self.guard.max_connections and not self.guard.make_room():
+                self._pause()  # the kernel queues the next ones; a closing connection resumes
+                return
+            try:
+                conn, _ = self._socket.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:
+                if exc.errno not in OUT_OF_RESOURCES:
+                    raise
+                self.refusals.refuse("accept_failed", detail=exc.strerror or "")
+                self._pause()
+                loop.call_later(ACCEPT_RETRY, self._resume)
+                return
+            conn.setblocking(False)
+            self.open_connections += 1
+            protocol = _GuardedProtocol(self._runner.server, self.guard, self._connection_closed)  # type: ignore[arg-type]
+            task = loop.create_task(self._connect(conn, protocol))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _connect(self, conn: socket.socket, protocol: _GuardedProtocol) -> None:
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(lambda: protocol, conn)
+        except OSError:  # the client left before its transport was made
+            conn.close()
+            if not protocol.made:  # else connection_lost has counted it
+                self._connection_closed()
+
+    def _connection_closed(self) -> None:
+        self.open_connections -= 1
+        if (
+            not self._accepting
+            and self.guard is not None
+            and self.open_connections < self.guard.max_connections
+        ):
+            self._resume()
+
+    async def _sweep_forever(self) -> None:
+        assert self.guard is not None
+        interval = max(0.02, min(1.0, self.limits.read_timeout / 5))
+        while True:
+            await asyncio.sleep(interval)
+            self.guard.sweep()
+
     async def stop(self) -> None:
         """Stop listening, finish the requests in flight (at most 5 s) and close every connection."""
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+        self._pause()
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self.guard is not None:
-            await self.guard.stop()
         self.refusals.flush()
 
     cleanup = stop  # the name of aiohttp's AppRunner.cleanup, for callers that held a runner
@@ -314,6 +387,13 @@ def read_deadline(request: web.BaseRequest, limits: HTTPLimits | None = None) ->
     if deadline is None:
         deadline = asyncio.get_running_loop().time() + (limits or HTTPLimits()).read_timeout
     return deadline
+
+
+def body_read(request: web.BaseRequest) -> None:
+    """Tell the server `request`'s body has arrived: from now on it is busy, not slow."""
+    guard = request.get(GUARD)
+    if isinstance(guard, ConnectionGuard):
+        guard.body_read(request)
 
 
 def _cap_to_fd_limit(wanted: int) -> int:

@@ -362,8 +362,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
+        from adapters.slack import cli
+
+        run = getattr(cli, "run_loop", asyncio.run)  # the event loop `papers-bot slack` runs on
         with open(args.serve, "a", buffering=1, encoding="utf-8") as log:
-            asyncio.run(serve_bot(log))
+            run(serve_bot(log))
         return
     if args.flooder:
         run_flooder(args)

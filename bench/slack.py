@@ -58,6 +58,7 @@ async def serve(kind: str) -> None:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
+    from adapters.slack.screening import SlackScreen
     from adapters.slack.web import build_web_app
     from bot.observability.server import HTTPServer
     from bot.settings import load_settings
@@ -89,7 +90,9 @@ async def serve(kind: str) -> None:
         async def health() -> tuple[bool, dict[str, Any]]:
             return True, {}
 
-        server = HTTPServer(build_web_app(app, health, signing_secret=SECRET), host="127.0.0.1", port=0)
+        screen = SlackScreen(SECRET)
+        web_app = build_web_app(app, health, screen=screen)
+        server = HTTPServer(web_app, host="127.0.0.1", port=0, prescreen=screen.prescreen)
         port = await server.start()
 
         async def stop() -> None:

@@ -23,6 +23,7 @@ from adapters.slack.daily import daily_loop
 from adapters.slack.jobs import Jobs
 from adapters.slack.permissions import Permissions
 from adapters.slack.respond import Responder
+from adapters.slack.screening import SlackScreen
 from adapters.slack.socket_mode import SocketModeRunner
 from adapters.slack.web import build_web_app
 from adapters.slack.webapi import TOKEN_PROBLEMS, build_client, error_code, new_session
@@ -177,17 +178,23 @@ async def start(
             runtime._daily_task = asyncio.create_task(runtime.daily.run_forever(), name="slack daily loop")
         port = settings.port if port is None else port
         refusals = Refusals()
+        screen: SlackScreen | None = None
         if config.app_token:
             runtime.socket = SocketModeRunner(app, config.app_token, client)
             await runtime.socket.start()
             # like the Discord process: /healthz and /metrics on PORT, no request URL
             web_app = build_web_app(None, runtime.health)
         else:
-            web_app = build_web_app(
-                app, runtime.health, signing_secret=config.signing_secret, refusals=refusals
-            )
-        limits = HTTPLimits.from_settings(settings)
-        runtime.server = HTTPServer(web_app, host=host, port=port, limits=limits, refusals=refusals)
+            screen = SlackScreen(config.signing_secret)
+            web_app = build_web_app(app, runtime.health, screen=screen, refusals=refusals)
+        runtime.server = HTTPServer(
+            web_app,
+            host=host,
+            port=port,
+            limits=HTTPLimits.from_settings(settings),
+            refusals=refusals,
+            prescreen=screen.prescreen if screen is not None else None,
+        )
         await runtime.server.start()
     except BaseException:
         await runtime.stop()

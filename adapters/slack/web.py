@@ -25,9 +25,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.payloads import MalformedPayload, bolt_request
-from adapters.slack.screening import MAX_BODY, Refused, SlackScreen
+from adapters.slack.screening import MAX_BODY, SlackScreen
 from bot.observability.health import metrics_view
-from bot.observability.refusals import Refusals
+from bot.observability.refusals import Refusal, Refusals
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,13 @@ def build_web_app(
     bolt_app: AsyncApp | None,
     health: Health,
     *,
-    signing_secret: str = "",
+    screen: SlackScreen | None = None,
     refusals: Refusals | None = None,
 ) -> web.Application:
     """The aiohttp application; `bolt_app` None serves only health and metrics (Socket Mode).
 
-    With a `bolt_app`, `signing_secret` is the one Slack signs its requests with (ValueError if
-    empty) and `refusals` counts and logs what /slack/events turns away.
+    With a `bolt_app`, `screen` checks each request to /slack/events (ValueError without one; give
+    the HTTP server its `prescreen` too) and `refusals` counts and logs what it turns away.
     """
     refusals = refusals or Refusals()
 
@@ -64,9 +64,8 @@ def build_web_app(
     web_app.router.add_get(METRICS_PATH, metrics_view)
     if bolt_app is None:
         return web_app
-    if not signing_secret:
-        raise ValueError("HTTP mode needs the signing secret")
-    screen = SlackScreen(signing_secret)
+    if screen is None:
+        raise ValueError("HTTP mode needs a SlackScreen (the signing secret)")
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
         try:
@@ -76,8 +75,8 @@ def build_web_app(
             try:
                 bolt = bolt_request(text, request)
             except MalformedPayload as exc:
-                raise Refused(400, "malformed_payload", str(exc)) from None
-        except Refused as refused:
+                raise Refusal(400, "malformed_payload", str(exc)) from None
+        except Refusal as refused:
             refusals.refuse(
                 refused.kind, size=request.content_length, source=request.remote, detail=refused.detail
             )

@@ -18,17 +18,51 @@ minute. `kind` must come from our own code (it is a metric label), `source` is a
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import Counter
+from http import HTTPStatus
 from typing import Any
 
 import token_bucket
+from aiohttp import web
 
 from bot.observability.metrics import HTTP_REFUSED
 
 log = logging.getLogger(__name__)
 
 MAX_DETAIL = 120  # characters of the free-text detail kept in a line
+
+
+class Refusal(Exception):
+    """A request turned away: HTTP `status`, `kind` for the logs and the metric, a short `detail`.
+
+    Its answer is `{"error": kind}` and closes the connection (a refused client gets no
+    keep-alive to send its next try on); 503 adds Retry-After: 1.
+    """
+
+    def __init__(self, status: int, kind: str, detail: str = "") -> None:
+        super().__init__(f"{status} {kind}")
+        self.status = status
+        self.kind = kind
+        self.detail = detail
+
+    def _headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"} if self.status == 503 else {}
+
+    def response(self) -> web.Response:
+        """The answer as an aiohttp response (in a handler)."""
+        response = web.json_response({"error": self.kind}, status=self.status, headers=self._headers())
+        response.force_close()
+        return response
+
+    def raw(self) -> bytes:
+        """The same answer as the bytes of an HTTP/1.1 response (before any framework saw the request)."""
+        body = json.dumps({"error": self.kind}).encode()
+        head = [f"HTTP/1.1 {self.status} {HTTPStatus(self.status).phrase}",
+                "Content-Type: application/json; charset=utf-8", f"Content-Length: {len(body)}",
+                "Connection: close"] + [f"{k}: {v}" for k, v in self._headers().items()]  # fmt: skip
+        return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
 class Refusals:

@@ -12,9 +12,11 @@ anyone can reach:
 * **an idle timeout**: a connection without a request in progress is closed after `idle_timeout`.
 * **a cap on connections** (`max_connections`, kept below the process's file-descriptor limit).
   At the cap, the connection that has waited longest for (the rest of) a request makes room, if it
-  has waited at least `read_timeout / 5`; otherwise the server stops accepting until one closes,
-  and new connections wait in the kernel's listen queue (BACKLOG) instead of being reset. So
-  stalled clients cannot hold the slots, and a burst is queued, not refused.
+  has waited at least `read_timeout / 5`; otherwise the new connection is closed. So stalled
+  clients cannot hold the slots.
+* **a prescreen** of each connection's first request, before aiohttp (see `HTTPServer`): a flood
+  of requests that can be refused from their head (or a small body) never costs aiohttp's
+  per-connection work.
 * **quiet refusals**: aiohttp logs a traceback for every malformed request it answers 400; here such
   requests, timeouts and evictions are counted and logged by `Refusals` (one short line,
   rate-limited), never with a traceback.
@@ -30,18 +32,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import resource
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from multidict import CIMultiDict
 
-from bot.observability.refusals import Refusals
+from bot.observability.refusals import Refusal, Refusals
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,8 @@ READ_DEADLINE = web.RequestKey("read_deadline", float)  # loop.time() by which t
 GUARD = web.RequestKey("connection_guard", object)  # the ConnectionGuard that saw the request
 FD_RESERVE = 128  # descriptors kept free for Redis, HF, Slack connections and files
 BACKLOG = 1024  # pending connections the kernel queues (capped by net.core.somaxconn)
-ACCEPT_BATCH = 64  # connections accepted per wake-up, so requests in flight get their turn
-ACCEPT_RETRY = 1.0  # seconds before accepting again after the system ran out of descriptors
-OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+MAX_HEAD = 64 * 1024  # bytes of a request head prescreen waits for (aiohttp refuses longer ones)
+MAX_PRESCREEN_BODY = 64 * 1024  # bytes of body prescreen may ask for
 
 
 @dataclass(frozen=True)
@@ -188,47 +188,128 @@ class ConnectionGuard:
 
 
 class _GuardedProtocol(asyncio.Protocol):
-    """aiohttp's protocol for one connection (made once admitted), with the guard watching."""
+    """One connection: aiohttp's protocol, made once the first request passed `prescreen`."""
 
-    __slots__ = ("_connection", "_guard", "_inner", "_on_close")
+    __slots__ = ("_buffer", "_connection", "_guard", "_head", "_inner", "_need", "_server", "_transport")
 
-    def __init__(
-        self, make_inner: Callable[[], asyncio.Protocol], guard: ConnectionGuard, on_close: Callable[[], None]
-    ) -> None:
-        self._inner = make_inner
+    def __init__(self, server: HTTPServer, guard: ConnectionGuard) -> None:
+        self._server = server
         self._guard = guard
-        self._on_close = on_close
+        self._inner: asyncio.Protocol | None = None
         self._connection: _Connection | None = None
-
-    @property
-    def made(self) -> bool:
-        return self._connection is not None
+        self._transport: asyncio.Transport | None = None
+        self._buffer: bytearray | None = bytearray()  # the first request, until it passes
+        self._head: tuple[str, str, CIMultiDict[str], int] | None = None  # method, path, headers, body start
+        self._need = 0  # bytes of body prescreen asked for
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._connection = self._guard.opened(transport)
-        self._inner = self._inner()  # type: ignore[operator]
-        self._inner.connection_made(transport)
+        transport = cast(asyncio.Transport, transport)  # (uvloop's transports are not subclasses)
+        guard = self._guard
+        if len(guard) >= guard.max_connections and not guard.make_room():
+            peer = transport.get_extra_info("peername")
+            guard.refusals.refuse("connection_cap", source=str(peer[0]) if peer else None)
+            transport.abort()
+            return
+        self._transport = transport
+        self._connection = guard.opened(transport)
+        if self._server.prescreen is None:
+            self._pass()
 
     def data_received(self, data: bytes) -> None:
         connection = self._connection
-        if connection is not None and connection.state == IDLE:
+        if connection is None:
+            return
+        if connection.state == IDLE:
             self._guard.first_byte(connection)
-        self._inner.data_received(data)  # type: ignore[union-attr]
+        if self._inner is not None:
+            self._inner.data_received(data)
+            return
+        assert self._buffer is not None
+        self._buffer += data
+        try:
+            self._prescreen()
+        except Refusal as refusal:
+            self._refuse(refusal)
+
+    def _prescreen(self) -> None:
+        assert self._buffer is not None and self._server.prescreen is not None
+        if self._head is None:
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buffer) > MAX_HEAD:
+                    self._pass()  # aiohttp answers 431/400
+                return
+            head = _parse_head(bytes(self._buffer[:end]))
+            if head is None:
+                self._pass()  # something unusual: aiohttp's parser decides
+                return
+            method, path, headers = head
+            self._head = (method, path, headers, end + 4)
+            need = self._server.prescreen(method, path, headers, None)
+            if not need:
+                self._pass()
+                return
+            self._need = need
+        method, path, headers, body_start = self._head
+        if len(self._buffer) - body_start >= self._need:
+            body = bytes(self._buffer[body_start : body_start + self._need])
+            self._server.prescreen(method, path, headers, body)
+            self._pass()
+
+    def _pass(self) -> None:
+        """Hand the connection, and what it sent so far, to aiohttp."""
+        assert self._transport is not None
+        self._inner = self._server.make_protocol()
+        self._inner.connection_made(self._transport)
+        buffered, self._buffer = self._buffer, None
+        if buffered:
+            self._inner.data_received(bytes(buffered))
+
+    def _refuse(self, refusal: Refusal) -> None:
+        assert self._transport is not None and self._connection is not None
+        size = self._head[2].get("Content-Length") if self._head else None
+        self._guard.refusals.refuse(
+            refusal.kind,
+            size=int(size) if size and size.isdigit() and len(size) < 20 else None,
+            source=self._connection.peer,
+            detail=refusal.detail,
+        )
+        self._buffer = None
+        self._transport.write(refusal.raw())
+        self._transport.close()
 
     def eof_received(self) -> bool | None:
-        return self._inner.eof_received()  # type: ignore[union-attr]
+        return self._inner.eof_received() if self._inner is not None else None
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._connection is not None:
             self._guard.closed(self._connection)
-            self._inner.connection_lost(exc)  # type: ignore[union-attr]
-        self._on_close()
+        if self._inner is not None:
+            self._inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
-        self._inner.pause_writing()  # type: ignore[union-attr]
+        if self._inner is not None:
+            self._inner.pause_writing()
 
     def resume_writing(self) -> None:
-        self._inner.resume_writing()  # type: ignore[union-attr]
+        if self._inner is not None:
+            self._inner.resume_writing()
+
+
+def _parse_head(head: bytes) -> tuple[str, str, CIMultiDict[str]] | None:
+    """(method, path, headers) of a request head; None when it is not plain HTTP/1.x (aiohttp's
+    parser, which serves every request that passes, then decides what it is)."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        return None
+    headers: CIMultiDict[str] = CIMultiDict()
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if not colon or not name or name != name.strip() or not name.isascii():
+            return None
+        headers.add(name, value.strip(" \t"))
+    return parts[0], parts[1].split("?", 1)[0], headers
 
 
 class _ServerLog:
@@ -249,8 +330,20 @@ class _ServerLog:
             self._log.exception(msg, *args, exc_info=exc_info or True, **kwargs)
 
 
+Prescreen = Callable[[str, str, CIMultiDict[str], bytes | None], int | None]
+
+
 class HTTPServer:
-    """Serves `web_app` on host:port in the current event loop, guarded as the module doc says."""
+    """Serves `web_app` on host:port in the current event loop, guarded as the module doc says.
+
+    `prescreen(method, path, headers, body)` sees each connection's first request before aiohttp
+    does (body None at first): it returns None to let aiohttp serve it, or a number n to be called
+    again with the first n bytes of the body (at most MAX_PRESCREEN_BODY), and raises Refusal to
+    have it answered and the connection closed, without aiohttp. Refusing a flood this way costs a
+    fraction of what aiohttp costs per connection (bench/abuse.py); aiohttp still parses and
+    serves every request that passes, so prescreen need not understand everything, only refuse
+    what it is sure of. Later requests on a kept-alive connection go to aiohttp directly.
+    """
 
     def __init__(
         self,
@@ -260,24 +353,27 @@ class HTTPServer:
         port: int = 3000,
         limits: HTTPLimits | None = None,
         refusals: Refusals | None = None,
+        prescreen: Prescreen | None = None,
     ) -> None:
         self.web_app = web_app
         self.host = host
         self.port = port
         self.limits = limits or HTTPLimits()
         self.refusals = refusals or Refusals()
+        self.prescreen = prescreen
         self.guard: ConnectionGuard | None = None
-        self.open_connections = 0  # accepted and not yet closed (counts those still being set up)
         self._runner: web.AppRunner | None = None
-        self._socket: socket.socket | None = None
-        self._accepting = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._listener: asyncio.AbstractServer | None = None
         self._sweeper: asyncio.Task[None] | None = None
+
+    def make_protocol(self) -> asyncio.Protocol:
+        assert self._runner is not None and self._runner.server is not None
+        return self._runner.server()
 
     async def start(self) -> int:
         """Start listening; returns the port (useful with port 0). OSError if it cannot listen."""
-        self.guard = ConnectionGuard(self.limits, self.refusals)
-        self.web_app.middlewares.insert(0, self.guard.middleware)
+        self.guard = guard = ConnectionGuard(self.limits, self.refusals)
+        self.web_app.middlewares.insert(0, guard.middleware)
         self._runner = web.AppRunner(
             self.web_app,
             handle_signals=False,
@@ -289,70 +385,22 @@ class HTTPServer:
             logger=_ServerLog(self.refusals),
         )
         await self._runner.setup()
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        loop = asyncio.get_running_loop()
         try:
-            self._socket = socket.create_server((self.host, self.port), family=family, backlog=BACKLOG)
+            self._listener = await loop.create_server(
+                lambda: _GuardedProtocol(self, guard),
+                self.host,
+                self.port,
+                reuse_address=True,
+                backlog=BACKLOG,
+            )
         except BaseException:
             await self._runner.cleanup()
             raise
-        self._socket.setblocking(False)
-        self.port = self._socket.getsockname()[1]
-        self._resume()
-        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever(), name="http sweep")
+        self.port = self._listener.sockets[0].getsockname()[1]
+        self._sweeper = loop.create_task(self._sweep_forever(), name="http sweep")
         log.info("listening on http://%s:%d", self.host, self.port)
         return self.port
-
-    def _resume(self) -> None:
-        if not self._accepting and self._socket is not None:
-            asyncio.get_running_loop().add_reader(self._socket.fileno(), self._accept)
-            self._accepting = True
-
-    def _pause(self) -> None:
-        if self._accepting and self._socket is not None:
-            asyncio.get_running_loop().remove_reader(self._socket.fileno())
-            self._accepting = False
-
-    def _accept(self) -> None:
-        assert self._socket is not None and self.guard is not None and self._runner is not None
-        loop = asyncio.get_running_loop()
-        for _ in range(ACCEPT_BATCH):
-            if self.open_connections >= self.guard.max_connections and not self.guard.make_room():
-                self._pause()  # the kernel queues the next ones; a closing connection resumes
-                return
-            try:
-                conn, _ = self._socket.accept()
-            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-                return
-            except OSError as exc:
-                if exc.errno not in OUT_OF_RESOURCES:
-                    raise
-                self.refusals.refuse("accept_failed", detail=exc.strerror or "")
-                self._pause()
-                loop.call_later(ACCEPT_RETRY, self._resume)
-                return
-            conn.setblocking(False)
-            self.open_connections += 1
-            protocol = _GuardedProtocol(self._runner.server, self.guard, self._connection_closed)  # type: ignore[arg-type]
-            task = loop.create_task(self._connect(conn, protocol))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _connect(self, conn: socket.socket, protocol: _GuardedProtocol) -> None:
-        try:
-            await asyncio.get_running_loop().connect_accepted_socket(lambda: protocol, conn)
-        except OSError:  # the client left before its transport was made
-            conn.close()
-            if not protocol.made:  # else connection_lost has counted it
-                self._connection_closed()
-
-    def _connection_closed(self) -> None:
-        self.open_connections -= 1
-        if (
-            not self._accepting
-            and self.guard is not None
-            and self.open_connections < self.guard.max_connections
-        ):
-            self._resume()
 
     async def _sweep_forever(self) -> None:
         assert self.guard is not None
@@ -363,10 +411,9 @@ class HTTPServer:
 
     async def stop(self) -> None:
         """Stop listening, finish the requests in flight (at most 5 s) and close every connection."""
-        self._pause()
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):

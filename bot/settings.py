@@ -163,11 +163,11 @@ class Settings(BaseSettings):
         "idle timeout of the proxy in front, often 60 s).",
     )
     http_max_connections: int = Field(
-        512,
+        2048,
         ge=16,
         le=100000,
-        description="Open connections the HTTP server keeps at most (less if the file-descriptor limit "
-        "is lower); over it, the connection waiting longest for a request is closed.",
+        description="Open connections the HTTP server keeps at most (the soft file-descriptor limit is "
+        "raised for them, up to the hard one); over it, the connection waiting longest for a request is closed.",
     )
 
     @field_validator("log_level", "log_format", mode="before")

@@ -51,8 +51,8 @@ READ_DEADLINE = web.RequestKey("read_deadline", float)  # loop.time() by which t
 GUARD = web.RequestKey("connection_guard", object)  # the ConnectionGuard that saw the request
 FD_RESERVE = 128  # descriptors kept free for Redis, HF, Slack connections and files
 BACKLOG = 1024  # pending connections the kernel queues (capped by net.core.somaxconn)
-MAX_HEAD = 64 * 1024  # bytes of a request head prescreen waits for (aiohttp refuses longer ones)
-MAX_PRESCREEN_BODY = 64 * 1024  # bytes of body prescreen may ask for
+MAX_HEAD = 16 * 1024  # bytes of a first request's head at most (431 beyond: a proxy's head is < 4 KB)
+MAX_PRESCREEN_BODY = 16 * 1024  # bytes of body prescreen may ask for (larger: the handler reads it)
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class HTTPLimits:
 
     read_timeout: float = 5.0
     idle_timeout: float = 75.0
-    max_connections: int = 512
+    max_connections: int = 2048
 
     @classmethod
     def from_settings(cls, settings: Any) -> HTTPLimits:
@@ -237,7 +237,7 @@ class _GuardedProtocol(asyncio.Protocol):
             end = self._buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(self._buffer) > MAX_HEAD:
-                    self._pass()  # aiohttp answers 431/400
+                    raise Refusal(431, "head_too_large", f"no end of headers in {MAX_HEAD} bytes")
                 return
             head = _parse_head(bytes(self._buffer[:end]))
             if head is None:
@@ -444,9 +444,17 @@ def body_read(request: web.BaseRequest) -> None:
 
 
 def _cap_to_fd_limit(wanted: int) -> int:
-    """`wanted`, or less when the process may not open that many descriptors (RLIMIT_NOFILE)."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or wanted + FD_RESERVE <= soft:
+    """`wanted`, after raising the soft RLIMIT_NOFILE for it (up to the hard limit) if needed; less,
+    with a warning, when the limit cannot allow that many descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + FD_RESERVE
+    if soft == resource.RLIM_INFINITY or needed <= soft:
+        return wanted
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if needed <= soft:
         return wanted
     capped = max(16, soft - FD_RESERVE)
     log.warning(

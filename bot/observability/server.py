@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import resource
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ GUARD = web.RequestKey("connection_guard", object)  # the ConnectionGuard that s
 FD_RESERVE = 128  # descriptors kept free for Redis, HF, Slack connections and files
 BACKLOG = 1024  # pending connections the kernel queues (capped by net.core.somaxconn)
 MAX_HEAD = 16 * 1024  # bytes of a first request's head at most (431 beyond: a proxy's head is < 4 KB)
+_REQUEST_LINE_START = re.compile(rb"[A-Z]{1,16}(?: |\Z)")  # a method, then a space (or not yet)
 MAX_PRESCREEN_BODY = 16 * 1024  # bytes of body prescreen may ask for (larger: the handler reads it)
 
 
@@ -234,10 +236,13 @@ class _GuardedProtocol(asyncio.Protocol):
     def _prescreen(self) -> None:
         assert self._buffer is not None and self._server.prescreen is not None
         if self._head is None:
+            if not _REQUEST_LINE_START.match(self._buffer):
+                self._pass()  # not HTTP/1 (TLS, garbage): aiohttp answers 400 at once
+                return
             end = self._buffer.find(b"\r\n\r\n")
+            if end > MAX_HEAD or (end < 0 and len(self._buffer) > MAX_HEAD):
+                raise Refusal(431, "head_too_large", f"headers over {MAX_HEAD} bytes")
             if end < 0:
-                if len(self._buffer) > MAX_HEAD:
-                    raise Refusal(431, "head_too_large", f"no end of headers in {MAX_HEAD} bytes")
                 return
             head = _parse_head(bytes(self._buffer[:end]))
             if head is None:
@@ -319,15 +324,21 @@ class _ServerLog:
         self._refusals = refusals
         self._log = logging.getLogger("aiohttp.server")
 
-    def debug(self, *args: Any, **kwargs: Any) -> None:
-        self._log.debug(*args, **kwargs)
+    def debug(self, msg: str, *args: Any, exc_info: Any = None, **kwargs: Any) -> None:
+        if not self._refused(args, exc_info):
+            self._log.debug(msg, *args, exc_info=exc_info, **kwargs)
 
     def exception(self, msg: str, *args: Any, exc_info: Any = None, **kwargs: Any) -> None:
-        if isinstance(exc_info, HttpProcessingError):  # the parser refused it: 400, nothing of ours failed
-            source = str(args[0]) if args else None
-            self._refusals.refuse("bad_http", source=source, detail=type(exc_info).__name__)
-        else:
+        if not self._refused(args, exc_info):
             self._log.exception(msg, *args, exc_info=exc_info or True, **kwargs)
+
+    def _refused(self, args: tuple[Any, ...], exc_info: Any) -> bool:
+        if not isinstance(exc_info, HttpProcessingError):
+            return False
+        # aiohttp's parser refused the request (400): nothing of ours failed
+        source = str(args[0]) if args else None
+        self._refusals.refuse("bad_http", source=source, detail=type(exc_info).__name__)
+        return True
 
 
 Prescreen = Callable[[str, str, CIMultiDict[str], bytes | None], int | None]

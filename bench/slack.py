@@ -53,7 +53,7 @@ def percentile(values: list[float], q: float) -> float:
 # --- the server processes -------------------------------------------------------------------------
 
 
-async def serve(kind: str) -> None:
+async def serve(kind: str) -> int:
     """Run one app on a free port; print "READY <port>"; stop when stdin closes."""
     import logging
 
@@ -102,6 +102,7 @@ async def serve(kind: str) -> None:
     print(f"READY {port}", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await stop()
+    return 0
 
 
 class Process:
@@ -286,7 +287,9 @@ def main() -> None:
     parser.add_argument("--serve", choices=["papers", "noop", "noop-default"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(args.serve))
+        from adapters.slack.cli import run_loop  # the event loop papers-bot slack runs on (uvloop)
+
+        run_loop(serve(args.serve))
         return
 
     from bot.store.embedded import temporary_redis

@@ -3,7 +3,7 @@
 Phases, on loopback only, bounded in time and count:
   calm    --calm seconds of real, signed `/papers` at --legit-rate a second
   flood   --flood seconds of the same, plus --flood-rate forged requests a second, each on a new
-          connection (like Slack, each real command too): bad signatures (30%), 1,000,000-byte
+          connection (like Slack, each real command too): bad signatures (30%), --big-body-byte
           bodies (25%), malformed ones (40%: a body starting with `{` that is not JSON, a
           `payload=` that is not JSON, a 5,000-digit timestamp, invalid UTF-8, garbage HTTP), and
           5% stalled clients (Content-Length 4000 then 100 bytes, or half the headers), which keep
@@ -59,7 +59,6 @@ if str(ROOT) not in sys.path:
 
 from bench.slack import SECRET, Process, command, emit, percentile, raw_post, signed  # noqa: E402
 
-BIG_BODY = 1_000_000
 STALL_CAP = 12.0  # seconds a stalled client waits for the bot to hang up before giving up itself
 
 
@@ -116,7 +115,7 @@ def forged_kinds(host: str, port: int) -> list[tuple[str, float]]:
     ]
 
 
-def forged_bytes(kind: str, host: str, port: int) -> bytes:
+def forged_bytes(kind: str, host: str, port: int, big_body: int) -> bytes:
     """One forged request of `kind` (for the stalled kinds: what the client sends before stalling)."""
     url = f"http://{host}:{port}/slack/events"
     now = str(int(time.time()))
@@ -125,7 +124,7 @@ def forged_bytes(kind: str, host: str, port: int) -> bytes:
     if kind == "bad_signature":
         return raw_post(url, command("http://127.0.0.1:9/x", uuid.uuid4().hex), bad)
     if kind == "big_body":
-        return raw_post(url, "text=" + "a" * (BIG_BODY - 5), bad)
+        return raw_post(url, "text=" + "a" * (big_body - 5), bad)
     if kind == "json_not_json":
         return raw_post(url, '{"type": "block_actions", broken', bad)
     if kind == "payload_not_json":
@@ -148,18 +147,18 @@ def forged_bytes(kind: str, host: str, port: int) -> bytes:
 _forged: dict[tuple[str, int], bytes] = {}
 
 
-def forged_now(kind: str, host: str, port: int) -> bytes:
+def forged_now(kind: str, host: str, port: int, big_body: int) -> bytes:
     """forged_bytes, made once a second per kind (the flooder must cost little)."""
     key = (kind, int(time.time()))
     if key not in _forged:
         if len(_forged) > 50:
             _forged.clear()
-        _forged[key] = forged_bytes(kind, host, port)
+        _forged[key] = forged_bytes(kind, host, port, big_body)
     return _forged[key]
 
 
-async def forge(kind: str, host: str, port: int, results: dict[str, Any]) -> None:
-    raw = forged_now(kind, host, port)
+async def forge(kind: str, host: str, port: int, big_body: int, results: dict[str, Any]) -> None:
+    raw = forged_now(kind, host, port, big_body)
     started = time.monotonic()
     try:
         reader, writer = await asyncio.open_connection(host, port)
@@ -190,7 +189,9 @@ async def forge(kind: str, host: str, port: int, results: dict[str, Any]) -> Non
         writer.transport.abort()
 
 
-async def flood(host: str, port: int, rate: float, seconds: float, seed: int) -> dict[str, Any]:
+async def flood(
+    host: str, port: int, rate: float, seconds: float, seed: int, big_body: int
+) -> dict[str, Any]:
     rng = random.Random(seed)
     kinds = forged_kinds(host, port)
     names, weights = [k for k, _ in kinds], [w for _, w in kinds]
@@ -204,7 +205,7 @@ async def flood(host: str, port: int, rate: float, seconds: float, seed: int) ->
         due = int((now - start) * rate)
         while n < due and len(tasks) < 4000:
             kind = rng.choices(names, weights)[0]
-            task = asyncio.create_task(forge(kind, host, port, results))
+            task = asyncio.create_task(forge(kind, host, port, big_body, results))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             n += 1
@@ -219,7 +220,7 @@ async def flood(host: str, port: int, rate: float, seconds: float, seed: int) ->
 
 
 def run_flooder(args: argparse.Namespace) -> None:
-    result = asyncio.run(flood("127.0.0.1", args.port, args.flood_rate, args.flood, args.seed))
+    result = asyncio.run(flood("127.0.0.1", args.port, args.flood_rate, args.flood, args.seed, args.big_body))
     print(json.dumps(result), flush=True)
 
 
@@ -355,6 +356,7 @@ def main() -> None:
     parser.add_argument("--legit-rate", type=float, default=5)
     parser.add_argument("--flooders", type=int, default=2, help="processes sending the forged requests")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--big-body", type=int, default=1_000_000, help="bytes of the large forged bodies")
     parser.add_argument("--app-dir", type=Path, default=ROOT, help="checkout the bot runs from")
     parser.add_argument("--serve", help=argparse.SUPPRESS)  # the bot: path of its log file
     parser.add_argument("--flooder", action="store_true", help=argparse.SUPPRESS)
@@ -432,7 +434,7 @@ def report(args: argparse.Namespace, result: dict[str, Any], log_file: Path) -> 
     acks = [c["ack"] for c in flood_commands if c["ack"] is not None]
     answered = [c["answer"] for c in flood_commands if c["answer"] is not None]
     n = len(flood_commands)
-    extra = {"commands": n, "flood_rate": args.flood_rate}
+    extra = {"commands": n, "flood_rate": args.flood_rate, "big_body": args.big_body}
     if acks:
         emit("abuse_legit_ack_p50_ms", statistics.median(acks), **extra)
         emit("abuse_legit_ack_p99_ms", percentile(acks, 99), **extra)

@@ -12,8 +12,8 @@ anyone can reach:
 * **an idle timeout**: a connection without a request in progress is closed after `idle_timeout`.
 * **a cap on connections** (`max_connections`, kept below the process's file-descriptor limit).
   At the cap, the connection that has waited longest for (the rest of) a request makes room, if it
-  has waited at least `read_timeout / 5`; otherwise the new connection is closed. So stalled
-  clients cannot hold the slots.
+  has waited at least MIN_EVICT_AGE (Slack sends a request at once); otherwise the new connection
+  is closed. So stalled and slow clients cannot hold the slots.
 * **a prescreen** of each connection's first request, before aiohttp (see `HTTPServer`): a flood
   of requests that can be refused from their head (or a small body) never costs aiohttp's
   per-connection work.
@@ -52,6 +52,7 @@ READ_DEADLINE = web.RequestKey("read_deadline", float)  # loop.time() by which t
 GUARD = web.RequestKey("connection_guard", object)  # the ConnectionGuard that saw the request
 FD_RESERVE = 128  # descriptors kept free for Redis, HF, Slack connections and files
 BACKLOG = 1024  # pending connections the kernel queues (capped by net.core.somaxconn)
+MIN_EVICT_AGE = 0.25  # seconds a connection must have waited before it can make room (Slack sends at once)
 MAX_HEAD = 16 * 1024  # bytes of a first request's head at most (431 beyond: a proxy's head is < 4 KB)
 _REQUEST_LINE_START = re.compile(rb"[A-Z]{1,16}(?: |\Z)")  # a method, then a space (or not yet)
 MAX_PRESCREEN_BODY = 16 * 1024  # bytes of body prescreen may ask for (larger: the handler reads it)
@@ -93,7 +94,7 @@ class ConnectionGuard:
         self.limits = limits
         self.refusals = refusals
         self.max_connections = _cap_to_fd_limit(limits.max_connections)
-        self.min_evict_age = limits.read_timeout / 5
+        self.min_evict_age = min(MIN_EVICT_AGE, limits.read_timeout / 5)
         self._connections: dict[asyncio.BaseTransport, _Connection] = {}  # oldest change first
         self._loop = asyncio.get_running_loop()
 
@@ -232,6 +233,10 @@ class _GuardedProtocol(asyncio.Protocol):
             self._prescreen()
         except Refusal as refusal:
             self._refuse(refusal)
+        except Exception:  # a bug of ours: aiohttp and the handler still check the request
+            log.exception("prescreen failed; the request goes on to aiohttp")
+            if self._inner is None:
+                self._pass()
 
     def _prescreen(self) -> None:
         assert self._buffer is not None and self._server.prescreen is not None

@@ -11,12 +11,12 @@ GET  /healthz        200 {"status": "ok", ...} while Redis answers (and, in Sock
                      the Slack mode. For load balancers and orchestrators.
 GET  /metrics        Prometheus metrics (bot.observability.metrics).
 
-bot.observability.server.HTTPServer serves it, with read and idle timeouts and a connection cap.
+bot.observability.server.HTTPServer serves it (read and idle timeouts, a connection cap), with the
+same SlackScreen's `prescreen` refusing forged requests from their raw bytes before aiohttp.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,8 +28,6 @@ from adapters.slack.payloads import MalformedPayload, bolt_request
 from adapters.slack.screening import MAX_BODY, SlackScreen
 from bot.observability.health import metrics_view
 from bot.observability.refusals import Refusal, Refusals
-
-log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"

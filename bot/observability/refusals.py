@@ -18,6 +18,7 @@ minute. `kind` must come from our own code (it is a metric label), `source` is a
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections import Counter
@@ -58,11 +59,17 @@ class Refusal(Exception):
 
     def raw(self) -> bytes:
         """The same answer as the bytes of an HTTP/1.1 response (before any framework saw the request)."""
-        body = json.dumps({"error": self.kind}).encode()
-        head = [f"HTTP/1.1 {self.status} {HTTPStatus(self.status).phrase}",
-                "Content-Type: application/json; charset=utf-8", f"Content-Length: {len(body)}",
-                "Connection: close"] + [f"{k}: {v}" for k, v in self._headers().items()]  # fmt: skip
-        return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+        return _raw_response(self.status, self.kind)
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_response(status: int, kind: str) -> bytes:
+    body = json.dumps({"error": kind}).encode()
+    head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}", "Content-Type: application/json; charset=utf-8",
+            f"Content-Length: {len(body)}", "Connection: close"]  # fmt: skip
+    if status == 503:
+        head.append("Retry-After: 1")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
 class Refusals:

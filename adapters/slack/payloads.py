@@ -2,7 +2,8 @@
 
 `bolt_request(text, request)` builds the `AsyncBoltRequest` for the (already signature-checked,
 UTF-8) body, or raises `MalformedPayload`: a body that is not a form or a JSON object, a `payload=`
-field that is not a JSON object, or an object whose fields have types Bolt cannot read.
+field that is not a JSON object, an object whose fields have types Bolt cannot read, or a command
+or click without the ids and response_url our listeners answer with.
 
 Why a shape check: Bolt reads the fields it routes on without checking their types (a `user` that
 is a number, an `actions` list that is empty, an `event` that is a string) and answers such a
@@ -21,7 +22,7 @@ here; the signature was checked over the raw body, which is unchanged.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -49,6 +50,16 @@ class _Ref(_Shape):
 class _Scope(_Shape):
     """The fields Bolt looks for in a payload and, recursively, in its event and messages."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _objects_not_null(cls, data: Any) -> Any:
+        # Bolt reads these as body.get(key, {}).get(...): present, they must be objects
+        if isinstance(data, dict):
+            for key in ("event", "view", "tokens", "function"):
+                if key in data and data[key] is None:
+                    raise ValueError(f"{key} is null")
+        return data
+
     type: str | None = None
     user: str | _Ref | None = None
     channel: str | _Ref | None = None
@@ -68,6 +79,8 @@ class _Scope(_Shape):
     function_execution_id: str | None = None
     bot_access_token: str | None = None
     inputs: dict[str, Any] | None = None
+    tokens: dict[str, Any] | None = None
+    function: dict[str, Any] | None = None
     authorizations: list[_Scope] | None = None
     event: _Scope | None = None
     message: _Scope | None = None
@@ -120,6 +133,19 @@ class SlackPayload(_Scope):
     function_data: _FunctionData | None = None
 
     @model_validator(mode="after")
+    def _who_and_where(self) -> SlackPayload:
+        # Slack always sends these; a command or click without them has no one to answer
+        if self.response_url is not None and not _is_web_url(self.response_url):
+            raise ValueError("response_url is not an http(s) URL")
+        if self.command is not None and not (self.team_id and self.channel_id and self.user_id):
+            raise ValueError("a command without team_id, channel_id or user_id")
+        if self.type == "block_actions" and not (_ref_id(self.user) and _ref_id(self.channel)):
+            raise ValueError("a click without user or channel")
+        if self.type == "block_actions" and not (_ref_id(self.team) or getattr(self.user, "team_id", None)):
+            raise ValueError("a click without team")
+        return self
+
+    @model_validator(mode="after")
     def _actions_of_a_click(self) -> SlackPayload:
         if self.type in ("block_actions", "interactive_message") and "actions" in self.model_fields_set:
             if not self.actions:  # Bolt reads actions[0]
@@ -127,6 +153,15 @@ class SlackPayload(_Scope):
             if self.type == "block_actions" and any(a.action_id is None for a in self.actions):
                 raise ValueError("a block action without action_id")  # Bolt's matcher reads it
         return self
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and url.isascii()
+
+
+def _ref_id(ref: str | _Ref | None) -> str | None:
+    return ref if isinstance(ref, str) else ref.id if ref is not None else None
 
 
 def bolt_request(text: str, request: web.BaseRequest) -> AsyncBoltRequest:

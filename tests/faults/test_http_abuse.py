@@ -31,6 +31,7 @@ from adapters.slack.screening import MAX_BODY, BodyBudget
 from bot.observability.logs import MAX_LINE, RedactSecrets
 from bot.observability.refusals import Refusal
 from bot.observability.server import MAX_HEAD
+from bot.render.replies import MORE_ACTION, POST_ACTION
 from tests.adapters.slack.conftest import SECRET
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.faults.conftest import Figures
@@ -156,7 +157,7 @@ def malformed(fake: FakeSlack) -> dict[str, tuple[bytes, int]]:
     a traceback."""
     now = str(int(time.time()))
     cmd = command_body(fake, "malformed")
-    block_actions = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
+    block_actions = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "channel": {"id": "C1"},
                      "response_url": fake.response_url("malformed"), "actions": [{"action_id": "papers_more"}]}  # fmt: skip
     nested = b"[" * 100_000 + b"]" * 100_000
     cases: dict[str, tuple[bytes, int]] = {
@@ -178,9 +179,15 @@ def malformed(fake: FakeSlack) -> dict[str, tuple[bytes, int]]:
         "user_a_number": (signed(payload_body(block_actions | {"user": 5})), 400),
         "team_a_list": (signed(payload_body(block_actions | {"team": [1]})), 400),
         "event_a_string": (signed(payload_body({"type": "event_callback", "event": "x"})), 400),
+        "event_null": (signed(b'{"event": null}', content_type="application/json"), 400),  # found by the fuzz
+        "view_null": (signed(payload_body({"type": "view_submission", "view": None})), 400),
+        "event_tokens_null": (signed(payload_body({"type": "event_callback", "event": {"type": "tokens_revoked", "tokens": None}})), 400),
         "view_a_number": (signed(payload_body({"type": "view_submission", "view": 7})), 400),
         "response_url_a_number": (signed(payload_body(block_actions | {"response_url": 1})), 400),
         "authorizations_of_strings": (signed(payload_body(block_actions | {"authorizations": ["x"]})), 400),
+        "command_without_channel": (signed(cmd.replace(b"channel_id=C1", b"channel_id=")), 400),  # found by the fuzz
+        "command_response_url_not_a_url": (signed(cmd.replace(b"response_url=http", b"response_url=ftp")), 400),
+        "click_without_channel": (signed(payload_body(block_actions | {"channel": None})), 400),
         "invalid_utf8": (signed(b"text=\xff\xfe\xfa"), 400),
         "invalid_utf8_unsigned": (request(b"text=\xff\xfe\xfa" + b"x" * 300), 401),
         # headers
@@ -457,11 +464,25 @@ json_value = st.recursive(
     max_leaves=12,
 )  # fmt: skip
 payload = st.dictionaries(st.sampled_from(KEYS), json_value, max_size=6)
+click = st.fixed_dictionaries(  # a click on one of our buttons, every other field of any type
+    {"type": st.just("block_actions"),
+     "actions": st.lists(st.fixed_dictionaries({"action_id": st.sampled_from([MORE_ACTION, POST_ACTION])},
+                                               optional={"value": json_value, "block_id": json_value}),
+                         min_size=1, max_size=2)},
+    optional={key: json_value for key in KEYS if key not in ("type", "actions")},
+)  # fmt: skip
+slash = st.dictionaries(  # a slash command form, with our command and any other fields
+    st.sampled_from(["text", "team_id", "channel_id", "user_id", "response_url", "trigger_id", "ssl_check"]),
+    st.text(max_size=30),
+    max_size=6,
+).map(lambda d: urlencode({"command": "/papers", **d}).encode())
 body = st.one_of(
     st.binary(max_size=600),
     st.text(max_size=300).map(str.encode),
     payload.map(lambda p: json.dumps(p).encode()),
     payload.map(payload_body),
+    click.map(payload_body),
+    slash,
     json_value.map(payload_body),
     st.dictionaries(st.text(max_size=10), st.text(max_size=30), max_size=5).map(
         lambda d: urlencode(d).encode()

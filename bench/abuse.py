@@ -3,8 +3,8 @@
 Phases, on loopback only, bounded in time and count:
   calm    --calm seconds of real, signed `/papers` at --legit-rate a second
   flood   --flood seconds of the same, plus --flood-rate forged requests a second, each on a new
-          connection (like Slack, each real command too): bad signatures (30%), --big-body-byte
-          bodies (25%), malformed ones (40%: a body starting with `{` that is not JSON, a
+          connection (like Slack, each real command too): bad signatures (30%), bodies of
+          --big-body bytes (1,000,000; 25%), malformed ones (40%: a body starting with `{` not JSON, a
           `payload=` that is not JSON, a 5,000-digit timestamp, invalid UTF-8, garbage HTTP), and
           5% stalled clients (Content-Length 4000 then 100 bytes, or half the headers), which keep
           their connection until the bot hangs up or the flood ends

@@ -53,12 +53,14 @@ def percentile(values: list[float], q: float) -> float:
 # --- the server processes -------------------------------------------------------------------------
 
 
-async def serve(kind: str) -> None:
+async def serve(kind: str) -> int:
     """Run one app on a free port; print "READY <port>"; stop when stdin closes."""
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    from adapters.slack.web import WebServer, build_web_app
+    from adapters.slack.screening import SlackScreen
+    from adapters.slack.web import build_web_app
+    from bot.observability.server import HTTPServer
     from bot.settings import load_settings
 
     settings = load_settings(None)
@@ -88,7 +90,9 @@ async def serve(kind: str) -> None:
         async def health() -> tuple[bool, dict[str, Any]]:
             return True, {}
 
-        server = WebServer(build_web_app(app, health), host="127.0.0.1", port=0)
+        screen = SlackScreen(SECRET)
+        web_app = build_web_app(app, health, screen=screen)
+        server = HTTPServer(web_app, host="127.0.0.1", port=0, prescreen=screen.prescreen)
         port = await server.start()
 
         async def stop() -> None:
@@ -98,6 +102,7 @@ async def serve(kind: str) -> None:
     print(f"READY {port}", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await stop()
+    return 0
 
 
 class Process:
@@ -282,7 +287,9 @@ def main() -> None:
     parser.add_argument("--serve", choices=["papers", "noop", "noop-default"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(args.serve))
+        from adapters.slack.cli import run_loop  # the event loop papers-bot slack runs on (uvloop)
+
+        run_loop(serve(args.serve))
         return
 
     from bot.store.embedded import temporary_redis

@@ -148,6 +148,27 @@ class Settings(BaseSettings):
         le=65535,
         description="HTTP port of `papers-bot slack`: /slack/events (HTTP mode) and /healthz.",
     )
+    http_read_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="Seconds a request's headers and body may take to arrive, from its first byte "
+        "(Slack sends at once and gives up after 3 s); a slower client is hung up on.",
+    )
+    http_idle_timeout_seconds: float = Field(
+        75.0,
+        gt=0,
+        le=3600,
+        description="Seconds an open connection may wait for its next request (keep longer than the "
+        "idle timeout of the proxy in front, often 60 s).",
+    )
+    http_max_connections: int = Field(
+        2048,
+        ge=16,
+        le=100000,
+        description="Open connections the HTTP server keeps at most (the soft file-descriptor limit is "
+        "raised for them, up to the hard one); over it, the connection waiting longest for a request is closed.",
+    )
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 import aiohttp
 import discord
-from aiohttp import web
 
 from adapters.discord.client import PapersBot, create_client, point_discord_py
 from adapters.discord.permissions import BOT_PERMISSION_NAMES, INSTALL_SCOPES, invite_url
@@ -28,6 +27,7 @@ from bot.cli import CLIError
 from bot.cli_output import ArgumentParser, emit
 from bot.observability.health import Health, serve
 from bot.observability.logs import configure_logging
+from bot.observability.server import HTTPLimits, HTTPServer
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store import RedisUnavailable, open_state
 
@@ -95,10 +95,10 @@ async def run_bot(settings: Settings) -> None:
         await state.aclose()
 
 
-async def serve_health(settings: Settings, health: Health) -> web.AppRunner | None:
+async def serve_health(settings: Settings, health: Health) -> HTTPServer | None:
     """/healthz and /metrics on PORT; without them (port taken) the bot still runs."""
     try:
-        return await serve(health, settings.port)
+        return await serve(health, settings.port, limits=HTTPLimits.from_settings(settings))
     except OSError as exc:
         log.warning("no /healthz: cannot listen on PORT %d (%s)", settings.port, exc)
         return None

@@ -25,12 +25,15 @@ from adapters.slack.daily import daily_loop
 from adapters.slack.jobs import Jobs
 from adapters.slack.permissions import Permissions
 from adapters.slack.respond import Responder
+from adapters.slack.screening import SlackScreen
 from adapters.slack.socket_mode import SocketModeRunner
-from adapters.slack.web import WebServer, build_web_app
+from adapters.slack.web import build_web_app
 from adapters.slack.webapi import TOKEN_PROBLEMS, build_client, error_code, new_session
 from bot.commands import CommandService
 from bot.daily.loop import DailyLoop
 from bot.observability.health import Health
+from bot.observability.refusals import Refusals
+from bot.observability.server import HTTPLimits, HTTPServer
 from bot.settings import ConfigError, Settings
 from bot.store import FetchDay, RedisUnavailable, State, open_state
 from bot.store.migrations import migrate
@@ -91,7 +94,7 @@ class Runtime:
     bot: SlackBot
     app: AsyncApp
     daily: DailyLoop | None = None
-    server: WebServer | None = None
+    server: HTTPServer | None = None
     socket: SocketModeRunner | None = None
     _daily_task: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -190,15 +193,25 @@ async def start(
             runtime.daily = daily_loop(state, client)
             runtime._daily_task = asyncio.create_task(runtime.daily.run_forever(), name="slack daily loop")
         port = settings.port if port is None else port
+        refusals = Refusals()
+        screen: SlackScreen | None = None
         if config.app_token:
             runtime.socket = SocketModeRunner(app, config.app_token, client)
             await runtime.socket.start()
             # like the Discord process: /healthz and /metrics on PORT, no request URL
-            runtime.server = WebServer(build_web_app(None, runtime.health), host=host, port=port)
+            web_app = build_web_app(None, runtime.health)
         else:
-            runtime.server = WebServer(build_web_app(app, runtime.health), host=host, port=port)
-        if runtime.server is not None:
-            await runtime.server.start()
+            screen = SlackScreen(config.signing_secret)
+            web_app = build_web_app(app, runtime.health, screen=screen, refusals=refusals)
+        runtime.server = HTTPServer(
+            web_app,
+            host=host,
+            port=port,
+            limits=HTTPLimits.from_settings(settings),
+            refusals=refusals,
+            prescreen=screen.prescreen if screen is not None else None,
+        )
+        await runtime.server.start()
     except BaseException:
         await runtime.stop()
         raise

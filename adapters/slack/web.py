@@ -1,52 +1,54 @@
-"""HTTP mode: an aiohttp server with Slack's request URL and a health check.
+"""HTTP mode: Slack's request URL, a health check and metrics, as an aiohttp application.
 
-POST /slack/events   slash commands and interactivity (the manifest points both here).
-                     Bolt checks X-Slack-Signature / X-Slack-Request-Timestamp with
-                     SLACK_SIGNING_SECRET and answers 401 to a bad signature or a timestamp
-                     more than 5 minutes off (or not a number: refused here before Bolt).
+POST /slack/events   slash commands and interactivity (the manifest points both here). Every
+                     request passes adapters.slack.screening first (size, content type, timestamp
+                     and signature, all before the body is parsed), then adapters.slack.payloads
+                     (the shape Bolt expects); a refused one gets 400, 401, 408, 413, 415 or 503
+                     with `{"error": kind}` and one short, rate-limited log line
+                     (bot.observability.refusals), never a traceback.
 GET  /healthz        200 {"status": "ok", ...} while Redis answers (and, in Socket Mode, while
                      the connection is up); 503 otherwise. The body is bot.observability's, plus
                      the Slack mode. For load balancers and orchestrators.
 GET  /metrics        Prometheus metrics (bot.observability.metrics).
+
+bot.observability.server.HTTPServer serves it (read and idle timeouts, a connection cap), with the
+same SlackScreen's `prescreen` refusing forged requests from their raw bytes before aiohttp.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.request.async_internals import build_async_context
-from slack_bolt.request.async_request import AsyncBoltRequest
 
+from adapters.slack.payloads import MalformedPayload, bolt_request
+from adapters.slack.screening import MAX_BODY, SlackScreen
 from bot.observability.health import metrics_view
-
-log = logging.getLogger(__name__)
+from bot.observability.refusals import Refusal, Refusals
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
-MAX_BODY = 1024 * 1024  # Slack's payloads are a few KB
 
 Health = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
 
-def build_web_app(bolt_app: AsyncApp | None, health: Health) -> web.Application:
-    """The aiohttp application; `bolt_app` None serves only health and metrics (Socket Mode)."""
+def build_web_app(
+    bolt_app: AsyncApp | None,
+    health: Health,
+    *,
+    screen: SlackScreen | None = None,
+    refusals: Refusals | None = None,
+) -> web.Application:
+    """The aiohttp application; `bolt_app` None serves only health and metrics (Socket Mode).
 
-    async def slack_events(request: web.Request) -> web.Response:
-        assert bolt_app is not None
-        stamp = request.headers.get("X-Slack-Request-Timestamp")
-        if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
-            # slack_sdk's verifier would raise on int(stamp), and Bolt answer 500: refuse it as forged
-            return web.json_response({"error": "invalid request"}, status=401)
-        bolt_response = await bolt_app.async_dispatch(await read_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+    With a `bolt_app`, `screen` checks each request to /slack/events (ValueError without one; give
+    the HTTP server its `prescreen` too) and `refusals` counts and logs what it turns away.
+    """
+    refusals = refusals or Refusals()
 
     async def healthz(request: web.Request) -> web.Response:
         try:
@@ -58,51 +60,26 @@ def build_web_app(bolt_app: AsyncApp | None, health: Health) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY)
     web_app.router.add_get(HEALTH_PATH, healthz)
     web_app.router.add_get(METRICS_PATH, metrics_view)
-    if bolt_app is not None:
-        web_app.router.add_post(EVENTS_PATH, slack_events)
+    if bolt_app is None:
+        return web_app
+    if screen is None:
+        raise ValueError("HTTP mode needs a SlackScreen (the signing secret)")
+
+    async def slack_events(request: web.Request) -> web.StreamResponse:
+        try:
+            text = await screen.verified_text(request)
+            if text is None:  # ssl_check
+                return web.Response(status=200)
+            try:
+                bolt = bolt_request(text, request)
+            except MalformedPayload as exc:
+                raise Refusal(400, "malformed_payload", str(exc)) from None
+        except Refusal as refused:
+            refusals.refuse(
+                refused.kind, size=request.content_length, source=request.remote, detail=refused.detail
+            )
+            return refused.response()
+        return await to_aiohttp_response(await bolt_app.async_dispatch(bolt))
+
+    web_app.router.add_post(EVENTS_PATH, slack_events)
     return web_app
-
-
-async def read_bolt_request(request: web.Request) -> AsyncBoltRequest:
-    """Bolt's request for `request`, with form bodies that merely contain the word "payload" kept.
-
-    Bolt (1.30) takes any form body containing "payload" for an interactivity payload and, finding
-    no `payload` field, sees an empty body: `/papers search payload`, or a channel named
-    #payload-team, would get a 404 and the user Slack's "dispatch_failed". The signature is still
-    checked over the raw body, which is unchanged.
-    """
-    bolt_request = await to_bolt_request(request)
-    if not bolt_request.body and "payload" in bolt_request.raw_body:
-        form = dict(parse_qsl(bolt_request.raw_body, keep_blank_values=True))
-        if "payload" not in form:
-            bolt_request.body = form
-            bolt_request.context = build_async_context(AsyncBoltContext(), form)
-    return bolt_request
-
-
-class WebServer:
-    """Runs an aiohttp application on host:port inside the current event loop."""
-
-    def __init__(self, web_app: web.Application, *, host: str = "0.0.0.0", port: int = 3000) -> None:
-        self.web_app = web_app
-        self.host = host
-        self.port = port
-        self._runner: web.AppRunner | None = None
-
-    async def start(self) -> int:
-        """Start listening; returns the port (useful with port 0)."""
-        self._runner = web.AppRunner(self.web_app, access_log=None, handle_signals=False, shutdown_timeout=5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or ()
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
-        log.info("listening on http://%s:%d", self.host, self.port)
-        return self.port
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None

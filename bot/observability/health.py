@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 
 from bot.daily.loop import DailyLoop
+from bot.observability.server import HTTPLimits, HTTPServer
 from bot.source.hf_client import HFSource
 
 REDIS_PING_TIMEOUT = 1.0
@@ -66,11 +67,12 @@ async def metrics_view(_request: web.Request) -> web.Response:
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-async def serve(health: Health, port: int, host: str = "0.0.0.0") -> web.AppRunner:
-    """Start a small server with just /healthz and /metrics (the Discord process, Socket Mode)."""
+async def serve(
+    health: Health, port: int, host: str = "0.0.0.0", *, limits: HTTPLimits | None = None
+) -> HTTPServer:
+    """Start a small server with just /healthz and /metrics (the Discord process); `cleanup()` it."""
     app = web.Application()
     app.add_routes(health.routes())
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner
+    server = HTTPServer(app, host=host, port=port, limits=limits)
+    await server.start()
+    return server

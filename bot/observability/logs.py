@@ -1,7 +1,9 @@
 """Logging setup: readable lines by default, one JSON object per line with LOG_FORMAT=json.
 
 Every handler gets a filter that replaces the configured secrets (tokens, signing secret) with
-`***`, wherever they appear: in a message, its arguments or an exception's text.
+`***`, wherever they appear: in a message, its arguments or an exception's text, and cuts a message
+or traceback longer than MAX_LINE characters (a line that held a 1 MB request body, say), so a line
+costs the same to mask and to write however long it was (bench/abuse.py measures it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import SecretStr
 from bot.settings import Settings
 
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+MAX_LINE = 8000  # characters kept of one message, and of one traceback
 
 
 class RedactSecrets(logging.Filter):
@@ -27,10 +30,25 @@ class RedactSecrets(logging.Filter):
         self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
 
     def _mask(self, text: str) -> str:
+        if len(text) > MAX_LINE:
+            text = self._cut(text)
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, "***")
         return text
+
+    def _cut(self, text: str) -> str:
+        """The first MAX_LINE characters, cut earlier where a secret straddles the cut (so no part
+        of a secret is left unmasked), and how much was left out."""
+        end = MAX_LINE
+        moved = True
+        while moved:
+            moved = False
+            for secret in self._secrets:
+                at = text.find(secret, max(0, end - len(secret) + 1), end + len(secret) - 1)
+                if at != -1 and at < end:
+                    end, moved = at, True
+        return f"{text[:end]} ... [{len(text) - end} characters cut]"
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self._secrets:

@@ -25,3 +25,8 @@ HF_REQUESTS = Counter(
     "papers_hf_requests_total", "Requests to the Hugging Face API, by outcome.", ["outcome"]
 )
 HF_CACHE = Counter("papers_hf_cache_total", "Daily Papers list reads, by cache result.", ["result"])
+HTTP_REFUSED = Counter(
+    "papers_http_refused_total",
+    "Requests and connections the HTTP server refused (bad signature, too large, timed out...), by kind.",
+    ["kind"],
+)

@@ -118,6 +118,7 @@ def run_cli(main: Callable[[], int], *, prog: str = "papers-bot") -> int:
     `main` returns a status or raises SystemExit (argparse's --help, --version and usage errors,
     passed on after the flush). Raises whatever `main` raises other than OutputError.
     """
+    _hold_closed_standard_descriptors()
     try:
         try:
             status = main()
@@ -128,6 +129,22 @@ def run_cli(main: Callable[[], int], *, prog: str = "papers-bot") -> int:
         return status
     except OutputError as exc:
         return _output_failed(exc, prog)
+
+
+def _hold_closed_standard_descriptors() -> None:
+    """Open os.devnull on each of the descriptors 0, 1, 2 that the process was started without.
+
+    A process started with `>&-` has no descriptor 1, so the next file or socket it opens gets
+    number 1: a listening socket of the server, which then receives whatever a library writes to
+    "standard output" (seen here: uvloop aborted the Slack app on SIGTERM that way). The usual
+    daemon practice (W. R. Stevens, "Advanced Programming in the UNIX Environment", 13.3) is to hold
+    the slots with /dev/null. `sys.stdout` stays None, so `emit` still reports a closed stdout.
+    """
+    for fd in (0, 1, 2):  # in order: lower slots are filled first, so os.open returns `fd`
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)
 
 
 def _flush_stdout() -> None:

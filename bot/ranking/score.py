@@ -8,7 +8,7 @@ The formula
 
     upvotes   = ln(1 + upvotes * boost)
                 boost = sqrt(24 h / clamp(hours on the list, 6 h, 24 h))        in [1, 2]
-    relevance = 6 * r           r = relevance in [0.6, 1) of the best matching topic; topic digests only
+    relevance = 8 * r           r = relevance in [0.55, 1) of the best matching topic; topic digests only
     stars     = 0.1 * ln(1 + GitHub stars)                                      only when known and > 0
     comments  = 0.25 * ln(1 + comments)                                         only when > 0
 
@@ -33,11 +33,12 @@ from datetime import UTC, datetime, time
 from functools import lru_cache
 
 from bot.papers import Paper
+from bot.ranking import tuning
 from bot.ranking.background import background
 from bot.ranking.index import paper_index
 from bot.ranking.query import TopicQuery
 from bot.ranking.relevance import Hit, compiled, describe, match_entry
-from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, RELEVANCE_WEIGHT, STARS_WEIGHT
+from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, STARS_WEIGHT
 from bot.ranking.types import RankedPaper, ScorePart
 
 BASE_CACHE_SIZE = 8192  # (paper, minute) entries; cleared wholesale when full
@@ -165,7 +166,7 @@ def _topic_info(hits: tuple[Hit, ...]) -> tuple[ScorePart, tuple[str, ...], tupl
             topics, all_terms = (best.query,), best.terms
         if len(_TOPIC_INFO) >= BASE_CACHE_SIZE:
             _TOPIC_INFO.clear()
-        part = ScorePart("relevance", RELEVANCE_WEIGHT * best.relevance, detail)
+        part = ScorePart("relevance", tuning.RELEVANCE_WEIGHT * best.relevance, detail)
         info = _TOPIC_INFO[hits] = (part, topics, all_terms)
     return info
 

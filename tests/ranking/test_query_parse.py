@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.ranking import QueryError, TopicQuery, match
-from bot.ranking.topics import MAX_QUERY_LENGTH, MAX_TERMS, normalise
+from bot.ranking.analysis import terms as normalise
+from bot.ranking.query import MAX_QUERY_LENGTH, MAX_TERMS
 from tests.factories import make_paper
 
 

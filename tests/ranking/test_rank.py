@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.ranking import RankedPaper, TopicQuery, explain, rank
-from bot.ranking.score import RELEVANCE_WEIGHT, hours_on_list, upvote_boost
+from bot.ranking.score import hours_on_list, upvote_boost
+from bot.ranking.tuning import RELEVANCE_WEIGHT
 from tests.factories import make_paper
 
 DAY = date(2025, 10, 15)

@@ -255,14 +255,16 @@ def match(query: TopicQuery | str, paper: Paper) -> TopicMatch | None:
 
 
 def describe(hit: Hit) -> str:
-    """For `/papers why`: ``good match for “AI safety” (relevance 0.78 ≥ 0.65; BM25F evidence × IDF
-    weight): AI 0.45 × 11 in abstract; safety 0.93 × 38 in title, abstract ×3, also jailbreak``."""
+    """For `/papers why`, e.g. ``good match for “AI safety”: relevance 0.78 ≥ 0.55, the IDF²-weighted
+    mean of each word's BM25F evidence: AI 0.45 (weight 4.8) in abstract; safety 0.93 (weight 11)
+    in title, abstract ×3, also jailbreak``; for a one-word topic the evidence is the relevance."""
     words = []
+    several = len(hit.parts) > 1
     for part in hit.parts:
         where = ", ".join(
             name if n == 1 else f"{name} ×{n}" for name, n in zip(FIELDS, part.counts, strict=True) if n
         )
-        text = f"{part.typed} {part.x:.2f} × {part.w:.3g}"
+        text = f"{part.typed} {part.x:.2f} (weight {part.w:.2g})" if several else part.typed
         if where:
             text += f" in {where}"
         if part.via:
@@ -270,7 +272,15 @@ def describe(hit: Hit) -> str:
         if not where and not part.via:
             text += " not found"
         words.append(text)
-    return (
-        f"{strength(hit.relevance)} match for “{hit.query}” (relevance {hit.relevance:.2f} ≥ "
-        f"{tuning.MATCH_THRESHOLD}; BM25F evidence × IDF weight): " + "; ".join(words)
+    how = (
+        f"the IDF{_power()}-weighted mean of each word's BM25F evidence" if several else "its BM25F evidence"
     )
+    return (
+        f"{strength(hit.relevance)} match for “{hit.query}”: relevance {hit.relevance:.2f} ≥ "
+        f"{tuning.MATCH_THRESHOLD}, {how}: " + "; ".join(words)
+    )
+
+
+def _power() -> str:
+    p = tuning.IDF_POWER
+    return {1.0: "", 2.0: "²", 3.0: "³"}.get(p, f"^{p:g}")

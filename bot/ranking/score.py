@@ -8,7 +8,7 @@ The formula
 
     upvotes   = ln(1 + upvotes * boost)
                 boost = sqrt(24 h / clamp(hours on the list, 6 h, 24 h))        in [1, 2]
-    relevance = 8 * r           r = relevance in [0.55, 1) of the best matching topic; topic digests only
+    relevance = 12 * r          r = relevance in [0.55, 1) of the best matching topic; topic digests only
     stars     = 0.1 * ln(1 + GitHub stars)                                      only when known and > 0
     comments  = 0.25 * ln(1 + comments)                                         only when > 0
 

@@ -21,9 +21,9 @@ from typing import Final
 
 import Stemmer
 
-_WORD = re.compile(r"[^\W_]+")
-_URL = r"(?:(?:https?://|www\.)|[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}/)(?:\S*[^\s.!?,;:)\]])?"
-_URL_SENTENCE = re.compile(rf"[^.!?]*?(?:{_URL})(?:[^.!?]|[.!?](?=\S))*[.!?]?")
+_WORD = re.compile(r"\w+")  # letters and digits: underscores are replaced by spaces first
+_URL = re.compile(r"https?://|www\.|\b[\w-]++\.(?:[\w-]++\.)*+[a-zA-Z]{2,}/")  # possessive: linear time
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _VOWELLESS_PLURAL = re.compile(r"[^aeiouy\d]+s")
 _BRITISH_ISE = re.compile(r"(?<=\w\w)([iy])s(e|ed|es|ing|ation|ations|er|ers)$")
 _BRITISH_OUR = re.compile(r"(?<=\w\w\w)our(s?)$")
@@ -41,7 +41,7 @@ STOPWORDS: Final = frozenset(
 
 def words(text: str) -> list[str]:
     """The case-folded words of `text`, before stemming."""
-    return _WORD.findall(text.casefold())
+    return _WORD.findall(text.casefold().replace("_", " "))
 
 
 @lru_cache(maxsize=1 << 17)
@@ -57,8 +57,26 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
+def _without_url_sentences(text: str) -> str:
+    """`text` without the sentences that contain a web address."""
+    kept: list[str] = []
+    pos = 0
+    for url in _URL.finditer(text):
+        if url.start() < pos:
+            continue
+        at = url.start()
+        start = max(
+            pos, text.rfind(". ", pos, at) + 1, text.rfind("! ", pos, at) + 1, text.rfind("? ", pos, at) + 1
+        )
+        end = _SENTENCE_END.search(text, url.end())
+        kept.append(text[pos:start])
+        pos = end.start() if end else len(text)
+    kept.append(text[pos:])
+    return " ".join(kept)
+
+
 def terms(text: str) -> tuple[str, ...]:
     """The terms of `text`, in order (see the module docstring)."""
     if "/" in text or "www." in text:
-        text = _URL_SENTENCE.sub(" ", text)
-    return tuple(map(stem, _WORD.findall(text.casefold())))
+        text = _without_url_sentences(text)
+    return tuple(map(stem, _WORD.findall(text.casefold().replace("_", " "))))

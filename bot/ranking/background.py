@@ -94,6 +94,10 @@ class Background:
         (the archive's co-occurrences; `bot.ranking.build_background`)."""
         return [(str(b), float(c)) for b, c in self.thesaurus.get(term, ())]
 
+    def wants(self, paper_id: str, day: date) -> bool:
+        """Whether `observe` would count this paper (listed after the archive, not counted yet)."""
+        return paper_id not in self.seen and (self.last_day is None or day > self.last_day)
+
     def observe(self, papers: Iterable[tuple[str, date, frozenset[str]]]) -> None:
         """Count papers (id, list day, terms) into the blend: those not counted before and listed
         after the archive's last day."""

@@ -3,8 +3,8 @@
 `paper_index(paper)` is cached (bounded LRU) by the paper's text fields, so a list day is indexed
 once however many channels, topics and upvote refreshes read it. A `PaperIndex` holds, per field
 (`bot.ranking.tuning.FIELDS`), the term counts and length, and for every term of the paper its
-BM25F pseudo-frequency turned into a saturation in [0, 1) (`saturation`); positions are built only
-when a phrase is asked for. Everything here depends on the paper's text and the shipped background
+BM25F pseudo-frequency turned into a saturation in [0, 1) (`saturation`); phrases are counted when
+asked for (and remembered). Everything here depends on the paper's text and the shipped background
 statistics' average field lengths only, never on the day's other papers.
 
 Acronyms a paper defines (``Retrieval-Augmented Generation (RAG)``) are expanded in that paper only:
@@ -15,8 +15,7 @@ phrase as one of ``RAG`` (the definition itself counts once).
 from __future__ import annotations
 
 import re
-from collections import Counter
-from functools import lru_cache
+from collections import Counter, OrderedDict
 from typing import TYPE_CHECKING, Final
 
 from bot.papers import Paper
@@ -30,9 +29,6 @@ if TYPE_CHECKING:
 
 INDEX_CACHE_SIZE: Final = 4096
 _MEMO_SIZE: Final = 128  # phrase saturations and topic results remembered per paper
-_KEYWORDS: Final = 1  # field number of the AI keywords: one segment per keyword
-_SEG_SHIFT: Final = 16  # a position is (segment << 16) | offset, so phrases never span two keywords
-_SEG_MASK: Final = (1 << _SEG_SHIFT) - 1
 _ACRONYM = re.compile(r"\(\s*([A-Za-z0-9][A-Za-z0-9\-]{1,11})\s*\)")
 
 
@@ -64,11 +60,12 @@ class PaperIndex:
         "lengths",
         "matches",
         "memo",
-        "positions",
         "sat",
         "segments",
+        "spelled",
         "texts",
         "tokens",
+        "version",
         "where",
     )
 
@@ -81,7 +78,6 @@ class PaperIndex:
             Counter(t for seg in segs for t in seg) for segs in self.segments
         )
         self.lengths: tuple[int, ...] = tuple(sum(map(len, segs)) for segs in self.segments)
-        self.positions: list[dict[str, list[int]] | None] = [None] * len(FIELDS)
         # Acronyms the paper defines: acronym -> phrase, stop-word-free phrase -> acronym, and per
         # field the number of definitions.
         self.alias: dict[str, tuple[str, ...]] = {}
@@ -112,7 +108,9 @@ class PaperIndex:
         self.where = where
         self.tokens: frozenset[str] = frozenset(pseudo)
         self.memo: dict[tuple[str, ...], tuple[float, tuple[int, ...]]] = {}  # phrase -> (sat, counts)
-        self.matches: dict[tuple[str, int], Hit | None] = {}  # (topic text, IDF version) -> result
+        self.matches: dict[str, Hit | None] = {}  # topic text -> result, for background `version`
+        self.version = -1
+        self.spelled: dict[str, str] | None = None  # stem -> first word with it, built for explanations
 
     def field_counts(self, term: str) -> tuple[int, ...]:
         """Occurrences of one term per field (acronym uses included)."""
@@ -120,12 +118,21 @@ class PaperIndex:
 
     def surface(self, term: str) -> str:
         """The paper's first word with this stem, as written (lower case), for explanations."""
+        prefix = re.compile(rf"\b{re.escape(term)}\w*", re.IGNORECASE)  # most stems begin their words
         for field_texts in self.texts:
             for text in field_texts:
-                for word in words(text):
+                for m in prefix.finditer(text):
+                    word = m.group().casefold()
                     if stem(word) == term:
                         return word
-        return term
+        if self.spelled is None:
+            spelled: dict[str, str] = {}
+            for field_texts in self.texts:
+                for text in field_texts:
+                    for word in words(text):
+                        spelled.setdefault(stem(word), word)
+            self.spelled = spelled
+        return self.spelled.get(term, term)
 
     def phrase(self, toks: tuple[str, ...]) -> tuple[float, tuple[int, ...]]:
         """BM25F saturation and per-field occurrences of the adjacent terms `toks` (or of the paper's
@@ -151,15 +158,12 @@ class PaperIndex:
         return result
 
     def _phrase_hits(self, f: int, toks: tuple[str, ...]) -> int:
-        positions = self.positions[f]
-        if positions is None:
-            positions = self.positions[f] = _positions(self.segments[f])
-        segs, n = self.segments[f], len(toks)
-        return sum(
-            1
-            for p in positions.get(toks[0], ())
-            if segs[p >> _SEG_SHIFT][p & _SEG_MASK : (p & _SEG_MASK) + n] == toks
-        )
+        """Occurrences of the adjacent terms `toks` in field `f` (never across two keywords)."""
+        first, n, found = toks[0], len(toks), 0
+        for seg in self.segments[f]:
+            if first in seg:
+                found += sum(1 for i, t in enumerate(seg) if t == first and seg[i : i + n] == toks)
+        return found
 
     def _expand_acronyms(self) -> None:
         """Count acronym uses as uses of the phrase's words and phrase uses as uses of the acronym."""
@@ -182,14 +186,6 @@ def _length_norms(lengths: tuple[int, ...]) -> tuple[float, ...]:
         w / (1.0 - b + b * n / avg) if n else 0.0
         for w, b, n, avg in zip(tuning.FIELD_WEIGHTS, tuning.FIELD_B, lengths, averages, strict=True)
     )
-
-
-def _positions(segments: tuple[tuple[str, ...], ...]) -> dict[str, list[int]]:
-    pos: dict[str, list[int]] = {}
-    for s, toks in enumerate(segments):
-        for i, tok in enumerate(toks[:_SEG_MASK], s << _SEG_SHIFT):
-            pos.setdefault(tok, []).append(i)
-    return pos
 
 
 def _content(toks: tuple[str, ...]) -> tuple[str, ...]:
@@ -233,16 +229,33 @@ def _initials(letters: str, window: list[str]) -> bool:
     return word in STOPWORDS and _initials(letters, window[1:])
 
 
-@lru_cache(maxsize=INDEX_CACHE_SIZE)
-def _index(texts: tuple[tuple[str, ...], ...]) -> PaperIndex:
-    return PaperIndex(texts)
+_INDEXES: OrderedDict[tuple[tuple[str, ...], ...], PaperIndex] = OrderedDict()  # least recently used first
 
 
 def paper_index(paper: Paper) -> PaperIndex:
-    """The paper's cached index (keyed by its text, so new upvote counts reuse it)."""
-    return _index(paper_fields(paper))
+    """The paper's index, cached (bounded LRU, `INDEX_CACHE_SIZE`) by its text, so new upvote counts
+    reuse it."""
+    texts = paper_fields(paper)
+    idx = _INDEXES.get(texts)
+    if idx is None:
+        idx = _INDEXES[texts] = PaperIndex(texts)
+        if len(_INDEXES) > INDEX_CACHE_SIZE:
+            _INDEXES.popitem(last=False)
+    else:
+        _INDEXES.move_to_end(texts)
+    return idx
+
+
+def cached_index(paper: Paper) -> PaperIndex | None:
+    """The paper's index if it is cached, without building it."""
+    return _INDEXES.get(paper_fields(paper))
+
+
+def paper_text(paper: Paper) -> str:
+    """All the paper's fields in one string (for `bot.ranking.relevance`'s pre-filter on raw text)."""
+    return " ".join(text for texts in paper_fields(paper) for text in texts)
 
 
 def clear_index_cache() -> None:
     """Forget every cached paper index (tests and benchmarks use it to measure cold runs)."""
-    _index.cache_clear()
+    _INDEXES.clear()

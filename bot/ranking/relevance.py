@@ -36,6 +36,7 @@ from bot.ranking.tuning import FIELDS
 _COMPILED_CACHE_SIZE: Final = 4096
 _MEMO_SIZE: Final = 128  # topic results remembered per paper
 _VIA_SHOWN: Final = 2  # associated terms named per topic word in explanations
+_UNSET: Final = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ class _Side:
 
     def possible(self, tokens: frozenset[str]) -> bool:
         """Whether a paper with these tokens can reach the threshold (a necessary condition)."""
-        return all(not need.isdisjoint(tokens) for need in self.required)
+        return not any(map(tokens.isdisjoint, self.required))
 
     def score(self, idx: PaperIndex) -> tuple[float, tuple[TermScore, ...], int] | None:
         p = self.p
@@ -148,12 +149,18 @@ class _Side:
                 x = 1.0 - doubt
                 via.sort(reverse=True)
             missing += w**p * (1.0 - x) ** p
-            shown = tuple(idx.surface(b) for _, b in via[:_VIA_SHOWN])
-            parts.append(TermScore(term.typed, x, w, counts, shown))
+            parts.append(TermScore(term.typed, x, w, counts, tuple(b for _, b in via[:_VIA_SHOWN])))
             for f, n in enumerate(counts):
                 if n:
                     mask |= 1 << f
         return 1.0 - (missing / self.norm) ** (1.0 / p), tuple(parts), mask
+
+
+def _spelled(part: TermScore, idx: PaperIndex) -> TermScore:
+    """`part` with its associated terms as the paper writes them (stems until a match needs them)."""
+    if not part.via:
+        return part
+    return TermScore(part.typed, part.x, part.w, part.counts, tuple(map(idx.surface, part.via)))
 
 
 def _expansions(term: Term, stats: Background, own: set[str]) -> tuple[tuple[str, float], ...]:
@@ -193,6 +200,7 @@ class CompiledTopic:
             scored = side.score(idx)
             if scored is None or scored[0] < side.threshold:
                 continue
+            scored = scored[0], tuple(_spelled(part, idx) for part in scored[1]), scored[2]
             if best is None or scored[0] > best[0]:
                 best = scored
             mask |= scored[2]
@@ -224,17 +232,20 @@ def compiled(query: TopicQuery) -> CompiledTopic:
 
 
 def match_entry(topic: CompiledTopic, idx: PaperIndex, version: int) -> Hit | None:
-    """`topic.hit(idx)`, remembered per paper, topic text and background version (bounded): the same
-    topics recur across thousands of channels. The same Hit object is returned while remembered."""
-    key = (topic.text, version)
-    try:
-        return idx.matches[key]
-    except KeyError:
-        pass
+    """`topic.hit(idx)`, remembered per paper and topic text for one background version (bounded): the
+    same topics recur across thousands of channels. The same Hit object is returned while remembered."""
+    matches = idx.matches
+    if idx.version != version:
+        matches.clear()
+        idx.version = version
+    else:
+        entry = matches.get(topic.text, _UNSET)
+        if entry is not _UNSET:
+            return entry  # type: ignore[return-value]
     entry = topic.hit(idx) if topic.candidates(idx.tokens) else None
-    if len(idx.matches) >= _MEMO_SIZE:
-        idx.matches.clear()
-    idx.matches[key] = entry
+    if len(matches) >= _MEMO_SIZE:
+        matches.clear()
+    matches[topic.text] = entry
     return entry
 
 

@@ -34,10 +34,11 @@ from functools import lru_cache
 
 from bot.papers import Paper
 from bot.ranking import tuning
+from bot.ranking.analysis import terms
 from bot.ranking.background import background
-from bot.ranking.index import paper_index
+from bot.ranking.index import PaperIndex, cached_index, paper_index, paper_text
 from bot.ranking.query import TopicQuery
-from bot.ranking.relevance import Hit, compiled, describe, match_entry
+from bot.ranking.relevance import CompiledTopic, Hit, compiled, describe, match_entry
 from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, STARS_WEIGHT
 from bot.ranking.types import RankedPaper, ScorePart
 
@@ -133,6 +134,7 @@ def clear_score_cache() -> None:
     """Forget cached score parts (tests and benchmarks measuring cold runs)."""
     _BASES.clear()
     _TOPIC_INFO.clear()
+    _RUNS.clear()
 
 
 def _total(parts: Sequence[ScorePart]) -> float:
@@ -193,6 +195,31 @@ def _with_topics(base: _Base, hits: tuple[Hit, ...]) -> RankedPaper:
     return ranked
 
 
+_RUNS: dict[tuple[str, int], tuple[tuple[PaperIndex | None, ...], list[tuple[int, Hit]]]] = {}
+_RUNS_SIZE = 256  # (topic, list) results remembered; cleared wholesale when full
+
+
+def _topic_hits(
+    topic: CompiledTopic, indexes: tuple[PaperIndex | None, ...], version: int
+) -> list[tuple[int, Hit]]:
+    """(position, hit) of every paper of `indexes` matching `topic`. The whole answer is remembered per
+    topic and list (compared by identity of its indexes), so a list is scored once per distinct topic
+    however many channels and topic sets share it; other lists still reuse each paper's memo."""
+    key = (topic.text, version)
+    known = _RUNS.get(key)
+    if known is not None and known[0] == indexes:
+        return known[1]
+    hits = [
+        (k, hit)
+        for k, idx in enumerate(indexes)
+        if idx is not None and (hit := match_entry(topic, idx, version)) is not None
+    ]
+    if len(_RUNS) >= _RUNS_SIZE:
+        _RUNS.clear()
+    _RUNS[key] = (indexes, hits)
+    return hits
+
+
 def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: datetime) -> list[RankedPaper]:
     """Score and sort `papers`, best first. With `topics`, keep only papers matching at least one
     (`bot.ranking.relevance`), each listing the topics it matches in the order given."""
@@ -202,19 +229,29 @@ def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: dat
     if not topics:
         ranked = [_plain(_base(p, minute)) for p in papers]
     else:
-        indexes = [paper_index(p) for p in papers]
+        indexes = [cached_index(p) for p in papers]
+        tokens = [
+            idx.tokens if idx else frozenset(terms(paper_text(p)))
+            for p, idx in zip(papers, indexes, strict=True)
+        ]
         stats = background()
-        stats.observe((p.id, p.list_day, idx.tokens) for p, idx in zip(papers, indexes, strict=True))
+        stats.observe(
+            (p.id, p.list_day, t)
+            for p, t in zip(papers, tokens, strict=True)
+            if stats.wants(p.id, p.list_day)
+        )
         version = stats.version
+        compiled_topics = [compiled(t) for t in topics]
+        for k, idx in enumerate(indexes):  # index only the papers some topic can match
+            if idx is None and any(topic.candidates(tokens[k]) for topic in compiled_topics):
+                indexes[k] = paper_index(papers[k])
         found: dict[int, list[Hit]] = {}
-        for topic in map(compiled, topics):
-            for k, idx in enumerate(indexes):
-                hit = match_entry(topic, idx, version)
-                if hit is not None:
-                    if k in found:
-                        found[k].append(hit)
-                    else:
-                        found[k] = [hit]
+        for topic in compiled_topics:
+            for k, hit in _topic_hits(topic, tuple(indexes), version):
+                if k in found:
+                    found[k].append(hit)
+                else:
+                    found[k] = [hit]
         ranked = [_with_topics(_base(papers[k], minute), tuple(hits)) for k, hits in found.items()]
     ranked.sort(key=_order)
     return ranked

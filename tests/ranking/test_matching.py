@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.ranking import TopicMatch, TopicQuery, match, rank
 from bot.ranking.background import background
-from bot.ranking.index import INDEX_CACHE_SIZE, _index, clear_index_cache, paper_index
+from bot.ranking.index import _INDEXES, INDEX_CACHE_SIZE, cached_index, clear_index_cache, paper_index
 from bot.ranking.relevance import compiled, match_entry
 from bot.ranking.tuning import MATCH_THRESHOLD
 from tests.ranking.texts import FILLER, paper
@@ -277,6 +277,15 @@ def test_match_accepts_a_query_or_its_text():
     assert isinstance(match("diffusion", p), TopicMatch)
 
 
+def test_papers_no_topic_can_match_are_not_indexed():
+    clear_index_cache()
+    speech = paper("2510.00001", title="Speech recognition at scale")
+    other = paper("2510.00002", title="Protein folding at scale")
+    ranked = rank([speech, other], [TopicQuery.parse("speech")], now=NOW)
+    assert [r.paper.id for r in ranked] == ["2510.00001"]
+    assert cached_index(speech) is not None and cached_index(other) is None
+
+
 def test_index_is_keyed_by_text_so_upvote_updates_reuse_it():
     p = paper(title="Diffusion", upvotes=3)
     assert paper_index(replace(p, upvotes=300, comments=9)) is paper_index(p)
@@ -287,7 +296,9 @@ def test_index_cache_is_bounded():
     clear_index_cache()
     for i in range(INDEX_CACHE_SIZE + 50):
         paper_index(paper(title=f"Paper {i}", abstract="Short."))
-    assert _index.cache_info().currsize == INDEX_CACHE_SIZE
+    assert len(_INDEXES) == INDEX_CACHE_SIZE
+    assert cached_index(paper(title="Paper 0", abstract="Short.")) is None  # the oldest went first
+    assert cached_index(paper(title=f"Paper {INDEX_CACHE_SIZE + 49}", abstract="Short.")) is not None
 
 
 def test_phrase_memo_does_not_leak_between_papers():

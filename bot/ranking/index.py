@@ -16,16 +16,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final
 
 from bot.papers import Paper
 from bot.ranking import tuning
 from bot.ranking.analysis import STOPWORDS, stem, terms, words
 from bot.ranking.background import background
 from bot.ranking.tuning import FIELDS
-
-if TYPE_CHECKING:
-    from bot.ranking.relevance import Hit
 
 INDEX_CACHE_SIZE: Final = 4096
 _MEMO_SIZE: Final = 128  # phrase saturations and topic results remembered per paper
@@ -108,7 +105,8 @@ class PaperIndex:
         self.where = where
         self.tokens: frozenset[str] = frozenset(pseudo)
         self.memo: dict[tuple[str, ...], tuple[float, tuple[int, ...]]] = {}  # phrase -> (sat, counts)
-        self.matches: dict[str, Hit | None] = {}  # topic text -> result, for background `version`
+        # topic text -> bot.ranking.relevance's result (a Hit or None) for background `version`
+        self.matches: dict[str, Any] = {}
         self.version = -1
         self.spelled: dict[str, str] | None = None  # stem -> first word with it, built for explanations
 

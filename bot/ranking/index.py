@@ -237,6 +237,7 @@ def paper_index(paper: Paper) -> PaperIndex:
     idx = _INDEXES.get(texts)
     if idx is None:
         idx = _INDEXES[texts] = PaperIndex(texts)
+        _TERMS.pop(texts, None)
         if len(_INDEXES) > INDEX_CACHE_SIZE:
             _INDEXES.popitem(last=False)
     else:
@@ -244,16 +245,27 @@ def paper_index(paper: Paper) -> PaperIndex:
     return idx
 
 
-def cached_index(paper: Paper) -> PaperIndex | None:
-    """The paper's index if it is cached, without building it."""
-    return _INDEXES.get(paper_fields(paper))
+_TERMS: OrderedDict[tuple[tuple[str, ...], ...], frozenset[str]] = OrderedDict()  # papers not indexed
 
 
-def paper_text(paper: Paper) -> str:
-    """All the paper's fields in one string (for `bot.ranking.relevance`'s pre-filter on raw text)."""
-    return " ".join(text for texts in paper_fields(paper) for text in texts)
+def lookup(paper: Paper) -> tuple[PaperIndex | None, frozenset[str]]:
+    """The paper's index if cached (without building one), and its terms: from the index, else from a
+    lighter cache (bounded like the indexes) that analyses the text once without indexing it. Ranking
+    reads the terms of every paper (the background blend, the pre-filter) but indexes only those some
+    topic can match."""
+    texts = paper_fields(paper)
+    idx = _INDEXES.get(texts)
+    if idx is not None:
+        return idx, idx.tokens
+    found = _TERMS.get(texts)
+    if found is None:
+        found = _TERMS[texts] = frozenset(terms(" ".join(text for field in texts for text in field)))
+        if len(_TERMS) > INDEX_CACHE_SIZE:
+            _TERMS.popitem(last=False)
+    return None, found
 
 
 def clear_index_cache() -> None:
-    """Forget every cached paper index (tests and benchmarks use it to measure cold runs)."""
+    """Forget every cached paper index and term set (tests and benchmarks use it to measure cold runs)."""
     _INDEXES.clear()
+    _TERMS.clear()

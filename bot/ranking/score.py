@@ -34,9 +34,8 @@ from functools import lru_cache
 
 from bot.papers import Paper
 from bot.ranking import tuning
-from bot.ranking.analysis import terms
 from bot.ranking.background import background
-from bot.ranking.index import PaperIndex, cached_index, paper_index, paper_text
+from bot.ranking.index import PaperIndex, lookup, paper_index
 from bot.ranking.query import TopicQuery
 from bot.ranking.relevance import CompiledTopic, Hit, compiled, describe, match_entry
 from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, STARS_WEIGHT
@@ -135,6 +134,7 @@ def clear_score_cache() -> None:
     _BASES.clear()
     _TOPIC_INFO.clear()
     _RUNS.clear()
+    _LISTS.clear()
 
 
 def _total(parts: Sequence[ScorePart]) -> float:
@@ -220,6 +220,31 @@ def _topic_hits(
     return hits
 
 
+_LISTS: dict[tuple[int, ...], tuple[tuple[Paper, ...], list[PaperIndex | None], list[frozenset[str]]]] = {}
+_LISTS_SIZE = 64  # lists remembered; cleared wholesale when full
+
+
+def _looked_up(papers: list[Paper]) -> tuple[list[PaperIndex | None], list[frozenset[str]]]:
+    """Each paper's index (None while not built) and terms, counted into the background statistics.
+    Remembered per list (the same Paper objects in the same order): the fan-out ranks one list for
+    many topics. The index list is shared with the cache, so indexes built later are remembered too."""
+    key = tuple(map(id, papers))
+    known = _LISTS.get(key)
+    if known is not None and known[0] == tuple(papers):  # identity first: the same objects
+        return known[1], known[2]
+    looked_up = [lookup(p) for p in papers]
+    indexes = [idx for idx, _ in looked_up]
+    tokens = [found for _, found in looked_up]
+    stats = background()
+    stats.observe(
+        (p.id, p.list_day, t) for p, t in zip(papers, tokens, strict=True) if stats.wants(p.id, p.list_day)
+    )
+    if len(_LISTS) >= _LISTS_SIZE:
+        _LISTS.clear()
+    _LISTS[key] = (tuple(papers), indexes, tokens)
+    return indexes, tokens
+
+
 def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: datetime) -> list[RankedPaper]:
     """Score and sort `papers`, best first. With `topics`, keep only papers matching at least one
     (`bot.ranking.relevance`), each listing the topics it matches in the order given."""
@@ -229,18 +254,8 @@ def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: dat
     if not topics:
         ranked = [_plain(_base(p, minute)) for p in papers]
     else:
-        indexes = [cached_index(p) for p in papers]
-        tokens = [
-            idx.tokens if idx else frozenset(terms(paper_text(p)))
-            for p, idx in zip(papers, indexes, strict=True)
-        ]
-        stats = background()
-        stats.observe(
-            (p.id, p.list_day, t)
-            for p, t in zip(papers, tokens, strict=True)
-            if stats.wants(p.id, p.list_day)
-        )
-        version = stats.version
+        indexes, tokens = _looked_up(papers)
+        version = background().version
         compiled_topics = [compiled(t) for t in topics]
         for k, idx in enumerate(indexes):  # index only the papers some topic can match
             if idx is None and any(topic.candidates(tokens[k]) for topic in compiled_topics):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.ranking import TopicMatch, TopicQuery, match, rank
 from bot.ranking.background import background
-from bot.ranking.index import _INDEXES, INDEX_CACHE_SIZE, cached_index, clear_index_cache, paper_index
+from bot.ranking.index import _INDEXES, INDEX_CACHE_SIZE, clear_index_cache, lookup, paper_index
 from bot.ranking.relevance import compiled, match_entry
 from bot.ranking.tuning import MATCH_THRESHOLD
 from tests.ranking.texts import FILLER, paper
@@ -283,7 +283,8 @@ def test_papers_no_topic_can_match_are_not_indexed():
     other = paper("2510.00002", title="Protein folding at scale")
     ranked = rank([speech, other], [TopicQuery.parse("speech")], now=NOW)
     assert [r.paper.id for r in ranked] == ["2510.00001"]
-    assert cached_index(speech) is not None and cached_index(other) is None
+    assert lookup(speech)[0] is not None and lookup(other)[0] is None
+    assert "protein" in lookup(other)[1]  # its terms are known (for the background blend) all the same
 
 
 def test_index_is_keyed_by_text_so_upvote_updates_reuse_it():
@@ -297,8 +298,8 @@ def test_index_cache_is_bounded():
     for i in range(INDEX_CACHE_SIZE + 50):
         paper_index(paper(title=f"Paper {i}", abstract="Short."))
     assert len(_INDEXES) == INDEX_CACHE_SIZE
-    assert cached_index(paper(title="Paper 0", abstract="Short.")) is None  # the oldest went first
-    assert cached_index(paper(title=f"Paper {INDEX_CACHE_SIZE + 49}", abstract="Short.")) is not None
+    assert lookup(paper(title="Paper 0", abstract="Short."))[0] is None  # the oldest went first
+    assert lookup(paper(title=f"Paper {INDEX_CACHE_SIZE + 49}", abstract="Short."))[0] is not None
 
 
 def test_phrase_memo_does_not_leak_between_papers():

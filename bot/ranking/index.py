@@ -5,7 +5,8 @@ once however many channels, topics and upvote refreshes read it. A `PaperIndex` 
 (`bot.ranking.tuning.FIELDS`), the term counts and length, and for every term of the paper its
 BM25F pseudo-frequency turned into a saturation in [0, 1) (`saturation`); phrases are counted when
 asked for (and remembered). Everything here depends on the paper's text and the shipped background
-statistics' average field lengths only, never on the day's other papers.
+statistics' average field lengths only, never on the day's other papers. `lookup` answers without
+building an index: ranking reads every paper's terms but indexes only the papers a topic can match.
 
 Acronyms a paper defines (``Retrieval-Augmented Generation (RAG)``) are expanded in that paper only:
 each later use of ``RAG`` counts as an occurrence of each word of the phrase, and each use of the

@@ -108,7 +108,7 @@ class _Side:
         )
         self.norm = sum(w**p for w in self.weights) or 1.0
         own = {t.toks[0] for t in terms if len(t.toks) == 1}
-        self.expansions = tuple(_expansions(t, stats, own) for t in terms)
+        self.expansions = tuple(dict(_expansions(t, stats, own)) for t in terms)  # term -> discount
         required = []
         for term, w, expansions in zip(terms, self.weights, self.expansions, strict=True):
             # Without this term, relevance <= 1 - (w^p / norm)^(1/p): below the threshold, it is needed.
@@ -116,7 +116,7 @@ class _Side:
                 if len(term.toks) > 1:
                     required.extend(frozenset((t,)) for t in term.toks)
                 else:
-                    required.append(frozenset((term.toks[0], *(b for b, _ in expansions))))
+                    required.append(frozenset((term.toks[0], *expansions)))
         self.required = tuple(required)
 
     def possible(self, tokens: frozenset[str]) -> bool:
@@ -138,14 +138,14 @@ class _Side:
             if x == 0.0 and term.exact:
                 return None
             via: list[tuple[float, str]] = []
-            if expansions:
+            present = sorted(expansions.keys() & idx.tokens) if expansions else ()  # sorted: same rounding
+            if present:
                 doubt = 1.0 - x
-                for b, discount in expansions:
-                    xb = idx.sat.get(b)
-                    if xb:
-                        doubt *= 1.0 - discount * xb
-                        via.append((discount * xb, b))
-                        mask |= idx.where[b]
+                for b in present:
+                    evidence = expansions[b] * idx.sat[b]
+                    doubt *= 1.0 - evidence
+                    via.append((evidence, b))
+                    mask |= idx.where[b]
                 x = 1.0 - doubt
                 via.sort(reverse=True)
             missing += w**p * (1.0 - x) ** p

@@ -5,17 +5,26 @@ rank_render_1000_ms   median time to match 10 topics, rank and render (Slack) 1,
                       every channel (target <= 20 ms on a 2-core machine)
 rank_render_1000_cold_ms  the same, first run on fresh papers (index built inside the timing)
 parse_10k_peak_mb     peak memory to parse 10,000 papers arriving as 100-item API pages (target <= 100 MB)
+digest_2000_topic_s   `papers-bot digest --from-file F --topic "diffusion models"` over 2,000 papers, the
+                      whole command (start-up included), best of 3 (target <= 1 s); the papers are the
+                      first 2,000 of ../shared/hf-daily's archive, or synthetic ones without it
+digest_2000_s         the same without a topic (start-up, reading and rendering alone), for comparison
 """
 
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from bot.digest import build_digest
 from bot.ranking import TopicQuery
@@ -109,11 +118,47 @@ def parse_peak_mb(count: int = 10_000, page: int = 100) -> float:
     return peak / 1024 / 1024
 
 
+ARCHIVE = Path(__file__).resolve().parents[2] / "shared" / "hf-daily" / "archive-2024-2025.jsonl.gz"
+
+
+def two_thousand_items() -> list[dict]:
+    """2,000 API items: the archive's first 2,000 distinct papers, else synthetic ones."""
+    if not ARCHIVE.exists():
+        rng = random.Random(3)
+        return [api_item(rng, i) for i in range(2000)]
+    items: dict[str, dict] = {}
+    with gzip.open(ARCHIVE, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            for item in json.loads(line)["items"]:
+                items.setdefault(item["paper"]["id"], item)
+            if len(items) >= 2000:
+                break
+    return list(items.values())[:2000]
+
+
+def digest_seconds(topic: str | None, runs: int = 3) -> float:
+    """Best wall time of the `papers-bot digest --from-file` command over 2,000 papers."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "papers.json"
+        path.write_text(json.dumps(two_thousand_items()))
+        command = [sys.executable, "-m", "bot.cli", "digest", "--from-file", str(path)]
+        if topic:
+            command += ["--topic", topic]
+        best = float("inf")
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+
 def main() -> None:
     warm, cold = rank_render_ms()
     emit("rank_render_1000_ms", warm, "ms", target=20)
     emit("rank_render_1000_cold_ms", cold, "ms")
     emit("parse_10k_peak_mb", parse_peak_mb(), "MB", target=100)
+    emit("digest_2000_topic_s", digest_seconds("diffusion models"), "s", target=1)
+    emit("digest_2000_s", digest_seconds(None), "s")
 
 
 if __name__ == "__main__":

@@ -1,153 +1,206 @@
-"""Topic matching quality on the hand-labelled papers: precision@10 per topic and the mean.
+"""Topic matching quality on the labelled set (bench/labels/): papers-bot against a plain BM25 baseline.
 
-    python bench/topic_quality.py            # one JSON line per topic, then the mean
-    python bench/topic_quality.py --timing   # also cold/warm timings of matching 10 topics + ranking 1,000 papers
+    python bench/topic_quality.py                      # papers-bot and the BM25 baselines
+    python bench/topic_quality.py --methods papers-bot # only the bot (also runs on older commits: it
+                                                       # uses only bot.ranking's public API)
 
-precision@10 = relevant papers among the top 10 of `rank(papers, [topic])`, divided by
-min(10, number of papers labelled relevant to that topic).
+Corpus: the 510 papers listed in October 2025 (`bench/labels/pool.py`, from the shared archive; skipped
+with a message when the archive is absent). Relevance: `bench/labels/judgments.jsonl`; a paper never
+judged for a topic counts as not relevant (see bench/labels/README.md).
+
+Methods, each giving a returned set and an order:
+
+* ``papers-bot``: `rank(papers, [TopicQuery.parse(query)])`: the returned set is the match decision,
+  the order is the bot's (relevance and popularity), exactly what a channel following the topic sees.
+* ``bm25-top10`` and ``bm25-threshold``: the plain BM25 baseline: bm25s with its defaults (k1 = 1.5,
+  b = 0.75, IDF from these 510 papers), Snowball English stemmer (PyStemmer) and English stop words, over
+  title + abstract, queried with the same text; the order is BM25's. ``bm25-top10`` returns its top 10;
+  ``bm25-threshold`` returns the papers whose BM25 score reaches one fixed score, the one that gives
+  this baseline its best mean F1 on this very set (so it is optimistic: tuned on what it is tested on).
+
+Figures, per topic and their mean over topics, one JSON line each
+(``{"metric", "method", "topic", "value", "unit"}``):
+precision_at_10 (relevant among the first 10 of the order, over min(10, relevant papers)), recall and f1
+of the returned set, returned (papers), and unjudged_returned (returned papers no judge saw: counted as
+not relevant, so a method that finds papers the pool missed is under-rated by that many at most).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
-import time
-from dataclasses import replace
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench" / "labels"))
 
-from bot.papers import Paper
-from bot.ranking import TopicQuery, rank
-from bot.ranking.score import clear_score_cache
-from bot.ranking.topics import clear_index_cache
-from bot.source.hf_parse import parse_items
-from tests.ranking.labelled import load_labelled, precision_at
+from pool import ARCHIVE, corpus  # noqa: E402  (bench/labels/pool.py)
 
-TIMING_TOPICS = (
-    "diffusion",
-    "efficient inference",
-    "LLM agents",
-    "speech OR audio",
-    "robotics -simulation",
-    '"reinforcement learning" OR RLHF',
-    "3D",
-    "retrieval augmented generation OR RAG",
-    "video generation",
-    '"text-to-image"',
-)
+from bot.papers import Paper  # noqa: E402
+from bot.ranking import TopicQuery, rank  # noqa: E402
+
+LABELS = ROOT / "bench" / "labels"
+NOW = datetime(2025, 11, 3, 12, tzinfo=UTC)  # after the month: every paper has had its upvotes
+METHODS = ("papers-bot", "bm25-top10", "bm25-threshold")
 
 
-def quality() -> None:
-    data = load_labelled()
-    values = []
-    for topic, query in data.topics.items():
-        ranked = rank(data.papers, [TopicQuery.parse(query)], now=data.now)
-        value = precision_at(10, [r.paper.id for r in ranked], data.relevant(topic))
-        values.append(value)
-        print(
-            json.dumps(
-                {"metric": "precision_at_10", "topic": topic, "value": round(value, 3), "unit": "ratio"}
-            )
-        )
-    mean = statistics.fmean(values)
-    print(
-        json.dumps({"metric": "precision_at_10", "topic": "mean", "value": round(mean, 3), "unit": "ratio"})
+def load_topics() -> dict[str, str]:
+    """topic name -> the query a user would type."""
+    spec = json.loads((LABELS / "topics.json").read_text())["topics"]
+    return {topic: s["query"] for topic, s in spec.items()}
+
+
+def load_judgments() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(topic -> relevant ids, topic -> judged ids)."""
+    relevant: dict[str, set[str]] = {}
+    judged: dict[str, set[str]] = {}
+    with open(LABELS / "judgments.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            judged.setdefault(row["topic"], set()).add(row["id"])
+            if row["relevant"]:
+                relevant.setdefault(row["topic"], set()).add(row["id"])
+    return relevant, judged
+
+
+def precision_at(k: int, order: list[str], relevant: set[str]) -> float:
+    """Relevant papers among the first k, over min(k, number of relevant papers): 1.0 is reachable."""
+    if not relevant:
+        return 1.0
+    return sum(1 for pid in order[:k] if pid in relevant) / min(k, len(relevant))
+
+
+def set_figures(returned: list[str], relevant: set[str]) -> tuple[float, float]:
+    """(recall, F1) of a returned set."""
+    hits = len(set(returned) & relevant)
+    precision = hits / len(returned) if returned else 0.0
+    recall = hits / len(relevant) if relevant else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return recall, f1
+
+
+def bot_run(papers: list[Paper], topics: dict[str, str]) -> dict[str, tuple[list[str], list[str]]]:
+    """topic -> (returned ids, order): the bot's ranking of the topic."""
+    out = {}
+    for topic, query in topics.items():
+        ids = [r.paper.id for r in rank(papers, [TopicQuery.parse(query)], now=NOW)]
+        out[topic] = (ids, ids)
+    return out
+
+
+def bm25_scores(papers: list[Paper], topics: dict[str, str]) -> dict[str, list[tuple[str, float]]]:
+    """topic -> [(id, BM25 score)], best first: the untuned baseline (see the module docstring)."""
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("english")
+    retriever = bm25s.BM25()
+    texts = [f"{p.title} {p.abstract}" for p in papers]
+    retriever.index(
+        bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False
     )
+    out = {}
+    for topic, query in topics.items():
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer, show_progress=False)
+        docs, scores = retriever.retrieve(tokens, k=len(papers), show_progress=False)
+        out[topic] = [(papers[int(d)].id, float(s)) for d, s in zip(docs[0], scores[0], strict=True)]
+    return out
 
 
-def thousand_papers(base: list[Paper]) -> list[Paper]:
-    """1,000 distinct papers: `base` repeated with varied ids, titles (so each has its own index) and upvotes."""
-    papers = []
-    for i in range(1000):
-        p = base[i % len(base)]
-        papers.append(
-            replace(p, id=f"2512.{i:05d}", title=f"{p.title} ({i})", upvotes=(p.upvotes * 7 + i) % 250)
+def bm25_runs(
+    scores: dict[str, list[tuple[str, float]]], relevant: dict[str, set[str]]
+) -> dict[str, dict[str, tuple[list[str], list[str]]]]:
+    """The two baseline decisions: its top 10, and its best single score threshold."""
+    order = {t: [pid for pid, s in rows if s > 0] for t, rows in scores.items()}
+    top10 = {t: (ids[:10], ids) for t, ids in order.items()}
+    candidates = sorted({round(s, 2) for rows in scores.values() for _, s in rows if s > 0})
+
+    def mean_f1(cut: float) -> float:
+        return statistics.fmean(
+            set_figures([pid for pid, s in rows if s >= cut], relevant.get(t, set()))[1]
+            for t, rows in scores.items()
         )
-    return papers
+
+    best = max(candidates, key=mean_f1)
+    thresholded = {t: ([pid for pid, s in rows if s >= best], order[t]) for t, rows in scores.items()}
+    return {"bm25-top10": top10, "bm25-threshold": thresholded}
 
 
-def real_papers() -> list[Paper]:
-    """The real Daily Papers days in ../shared/hf-daily (empty when absent)."""
-    folder = Path(__file__).resolve().parents[2] / "shared" / "hf-daily"
-    papers: list[Paper] = []
-    for path in sorted(folder.glob("*.json")):
-        papers.extend(parse_items(json.loads(path.read_text()), date.fromisoformat(path.stem)))
-    return papers
-
-
-def _ms(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
-def _recased(texts: tuple[str, ...], seed: int) -> list[TopicQuery]:
-    """The same topics with a different casing: equal meaning, but never seen by the per-paper memos."""
-    rng = random.Random(seed)
-    return [
-        TopicQuery.parse("".join(c.upper() if rng.random() < 0.5 else c.lower() for c in t)) for t in texts
-    ]
-
-
-def timing(repeat: int = 21) -> None:
-    """Three states, median and min of `repeat` runs (5 for cold):
-
-    cold        every cache cleared: indexes built inside the timing
-    new_topics  paper indexes warm; topic texts never seen before and score caches cleared, so every
-                (paper, topic) match and every score part is computed (a new channel's topic set)
-    repeat      the same call again (the daily fan-out: one list, many channels sharing topics)
-    """
-    now = load_labelled().now
-    batches = {"labelled": thousand_papers(load_labelled().papers)}
-    if real := real_papers():
-        batches["real"] = thousand_papers(real)
-    seeds = iter(range(1_000_000))
-    for batch, papers in batches.items():
-        for label, texts in (("10_topics", TIMING_TOPICS), ("no_topics", ())):
-
-            def run(ts: list[TopicQuery], papers=papers) -> float:
-                return _ms(lambda: rank(papers, ts, now=now))
-
-            def fresh(texts=texts) -> list[TopicQuery]:
-                return _recased(texts, next(seeds))
-
-            cold = []
-            for _ in range(5):
-                clear_index_cache()
-                clear_score_cache()
-                cold.append(run(fresh()))
-            new_topics = []
-            for _ in range(repeat):
-                clear_score_cache()
-                new_topics.append(run(fresh()))
-            same = fresh()
-            run(same)
-            again = [run(same) for _ in range(repeat)]
-            ranked = len(rank(papers, same, now=now))
-            for state, values in (("cold", cold), ("new_topics", new_topics), ("repeat", again)):
-                line = {
-                    "metric": f"rank_1000_{label}_{state}_ms",
-                    "papers": batch,
-                    "median": round(statistics.median(values), 2),
-                    "min": round(min(values), 2),
-                    "unit": "ms",
-                    "ranked": ranked,
+def report(
+    method: str,
+    runs: dict[str, tuple[list[str], list[str]]],
+    relevant: dict[str, set[str]],
+    judged: dict[str, set[str]],
+    emit: Callable[[dict], None],
+) -> None:
+    """One JSON line per figure and topic, then the means over topics."""
+    per_topic: dict[str, list[float]] = {}
+    for topic, (returned, order) in runs.items():
+        rel = relevant.get(topic, set())
+        recall, f1 = set_figures(returned, rel)
+        figures = {
+            "precision_at_10": precision_at(10, order, rel),
+            "recall": recall,
+            "f1": f1,
+            "returned": float(len(returned)),
+            "unjudged_returned": float(len(set(returned) - judged.get(topic, set()))),
+        }
+        for metric, value in figures.items():
+            per_topic.setdefault(metric, []).append(value)
+            emit(
+                {
+                    "metric": metric,
+                    "method": method,
+                    "topic": topic,
+                    "value": round(value, 3),
+                    "unit": _unit(metric),
                 }
-                print(json.dumps(line))
+            )
+    for metric, values in per_topic.items():
+        mean = statistics.fmean(values)
+        emit(
+            {
+                "metric": metric,
+                "method": method,
+                "topic": "mean",
+                "value": round(mean, 3),
+                "unit": _unit(metric),
+            }
+        )
+
+
+def _unit(metric: str) -> str:
+    return "papers" if metric in ("returned", "unjudged_returned") else "ratio"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--timing", action="store_true", help="also time matching + ranking 1,000 papers")
+    parser.add_argument(
+        "--methods", default=",".join(METHODS), help=f"comma-separated, of {', '.join(METHODS)}"
+    )
     args = parser.parse_args()
-    quality()
-    if args.timing:
-        timing()
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if not ARCHIVE.exists():
+        print(json.dumps({"skipped": f"{ARCHIVE} is absent"}))
+        return
+    papers = corpus()
+    topics = load_topics()
+    relevant, judged = load_judgments()
+
+    def emit(line: dict) -> None:
+        print(json.dumps(line), flush=True)
+
+    if "papers-bot" in methods:
+        report("papers-bot", bot_run(papers, topics), relevant, judged, emit)
+    if any(m.startswith("bm25") for m in methods):
+        for method, runs in bm25_runs(bm25_scores(papers, topics), relevant).items():
+            if method in methods:
+                report(method, runs, relevant, judged, emit)
 
 
 if __name__ == "__main__":

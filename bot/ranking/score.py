@@ -8,26 +8,19 @@ The formula
 
     upvotes   = ln(1 + upvotes * boost)
                 boost = sqrt(24 h / clamp(hours on the list, 6 h, 24 h))        in [1, 2]
-    relevance = 6 * r           r = TopicMatch.score in (0, 1) of the best matching topic; topic digests only
+    relevance = 12 * r          r = relevance in [0.55, 1) of the best matching topic; topic digests only
     stars     = 0.1 * ln(1 + GitHub stars)                                      only when known and > 0
     comments  = 0.25 * ln(1 + comments)                                         only when > 0
 
-"Hours on the list" run from `Paper.submitted_at` (or 00:00 UTC of `list_day` when the API did not
-say) to `now`, counted in whole minutes. Upvotes keep arriving for a day or two, so a paper listed 6 h
-ago has had less chance than one listed yesterday; the square root is a deliberately mild correction
-(a paper 6 h or less on the list counts its upvotes at most twice, one there a full day or more
-counts them once), because early upvotes are few and noisy.
-
-Everything is logarithmic because popularity is heavy-tailed: doubling upvotes adds ln 2 = 0.69. In
-a topic digest relevance spans about 3 points between a threshold match (r ~ 0.33, 2.0 points) and a
-strong one (r ~ 0.85, 5.1 points), worth a ~15x upvote ratio, so a paper squarely on the topic is not
-buried under a popular paper that merely qualifies, while a strong match with 2 upvotes still does
-not beat a good one with 200. Stars and comments are secondary signals: a 1,000-star repository adds
-0.69, like doubling upvotes; 3 comments add 0.35. Ties break by upvotes (more first), then arXiv id (ascending), so the
-order is total and deterministic.
+The weights and the reasons for them are in `bot.ranking.tuning`; the relevance is
+`bot.ranking.relevance`. "Hours on the list" run from `Paper.submitted_at` (or 00:00 UTC of
+`list_day` when the API did not say) to `now`, counted in whole minutes. Ties break by upvotes (more
+first), then arXiv id (ascending), so the order is total and deterministic.
 
 The topic-independent parts of a paper depend only on the paper and the minute, so they are cached
-per paper object (bounded): the daily fan-out ranks the same papers for thousands of channels.
+per paper object (bounded): the daily fan-out ranks the same papers for thousands of channels. With
+topics, every paper is indexed once (`bot.ranking.index`, cached by text), counted into the background
+statistics once, and scored once per distinct topic (remembered per paper).
 
 `explain` turns the parts into one line each for `/papers why`; the parts always sum to the score.
 """
@@ -40,16 +33,14 @@ from datetime import UTC, datetime, time
 from functools import lru_cache
 
 from bot.papers import Paper
+from bot.ranking import tuning
+from bot.ranking.background import background
+from bot.ranking.index import PaperIndex, lookup, paper_index
 from bot.ranking.query import TopicQuery
-from bot.ranking.text_index import paper_index
-from bot.ranking.topics import Hit, fields_of, match_entry, strength
+from bot.ranking.relevance import CompiledTopic, Hit, compiled, describe, match_entry
+from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, STARS_WEIGHT
 from bot.ranking.types import RankedPaper, ScorePart
 
-FULL_DAY_HOURS = 24.0
-MIN_HOURS = 6.0
-RELEVANCE_WEIGHT = 6.0
-STARS_WEIGHT = 0.1
-COMMENTS_WEIGHT = 0.25
 BASE_CACHE_SIZE = 8192  # (paper, minute) entries; cleared wholesale when full
 
 
@@ -142,6 +133,8 @@ def clear_score_cache() -> None:
     """Forget cached score parts (tests and benchmarks measuring cold runs)."""
     _BASES.clear()
     _TOPIC_INFO.clear()
+    _RUNS.clear()
+    _LISTS.clear()
 
 
 def _total(parts: Sequence[ScorePart]) -> float:
@@ -157,28 +150,25 @@ _TOPICAL_SIZE = 16  # topic sets remembered per paper
 
 def _topic_info(hits: tuple[Hit, ...]) -> tuple[ScorePart, tuple[str, ...], tuple[str, ...]]:
     """The relevance part, matched topics and matched terms of some topic matches. Shared: the same
-    matches recur across papers (relevance takes few distinct values)."""
+    matches recur across papers."""
     info = _TOPIC_INFO.get(hits)
     if info is None:
         best = hits[0]
         for h in hits:
-            if h[1] > best[1]:
+            if h.relevance > best.relevance:
                 best = h
-        text, score, best_terms, mask = best
-        detail = (
-            f"{strength(score)} match for “{text}”: {', '.join(best_terms)} in {', '.join(fields_of(mask))}"
-        )
+        detail = describe(best)
         if len(hits) > 1:
-            detail += "; also matches " + ", ".join(f"“{h[0]}”" for h in hits if h is not best)
+            detail += "; also matches " + ", ".join(f"“{h.query}”" for h in hits if h is not best)
             terms: list[str] = []
             for h in hits:
-                terms.extend(t for t in h[2] if t not in terms)
-            topics, all_terms = tuple(h[0] for h in hits), tuple(terms)
+                terms.extend(t for t in h.terms if t not in terms)
+            topics, all_terms = tuple(h.query for h in hits), tuple(terms)
         else:
-            topics, all_terms = (text,), best_terms
+            topics, all_terms = (best.query,), best.terms
         if len(_TOPIC_INFO) >= BASE_CACHE_SIZE:
             _TOPIC_INFO.clear()
-        part = ScorePart("relevance", RELEVANCE_WEIGHT * score, detail)
+        part = ScorePart("relevance", tuning.RELEVANCE_WEIGHT * best.relevance, detail)
         info = _TOPIC_INFO[hits] = (part, topics, all_terms)
     return info
 
@@ -205,25 +195,78 @@ def _with_topics(base: _Base, hits: tuple[Hit, ...]) -> RankedPaper:
     return ranked
 
 
+_RUNS: dict[tuple[str, int], tuple[tuple[PaperIndex | None, ...], list[tuple[int, Hit]]]] = {}
+_RUNS_SIZE = 256  # (topic, list) results remembered; cleared wholesale when full
+
+
+def _topic_hits(
+    topic: CompiledTopic, indexes: tuple[PaperIndex | None, ...], version: int
+) -> list[tuple[int, Hit]]:
+    """(position, hit) of every paper of `indexes` matching `topic`. The whole answer is remembered per
+    topic and list (compared by identity of its indexes), so a list is scored once per distinct topic
+    however many channels and topic sets share it; other lists still reuse each paper's memo."""
+    key = (topic.text, version)
+    known = _RUNS.get(key)
+    if known is not None and known[0] == indexes:
+        return known[1]
+    hits = [
+        (k, hit)
+        for k, idx in enumerate(indexes)
+        if idx is not None and (hit := match_entry(topic, idx, version)) is not None
+    ]
+    if len(_RUNS) >= _RUNS_SIZE:
+        _RUNS.clear()
+    _RUNS[key] = (indexes, hits)
+    return hits
+
+
+_LISTS: dict[tuple[int, ...], tuple[tuple[Paper, ...], list[PaperIndex | None], list[frozenset[str]]]] = {}
+_LISTS_SIZE = 64  # lists remembered; cleared wholesale when full
+
+
+def _looked_up(papers: list[Paper]) -> tuple[list[PaperIndex | None], list[frozenset[str]]]:
+    """Each paper's index (None while not built) and terms, counted into the background statistics.
+    Remembered per list (the same Paper objects in the same order): the fan-out ranks one list for
+    many topics. The index list is shared with the cache, so indexes built later are remembered too."""
+    key = tuple(map(id, papers))
+    known = _LISTS.get(key)
+    if known is not None and known[0] == tuple(papers):  # identity first: the same objects
+        return known[1], known[2]
+    looked_up = [lookup(p) for p in papers]
+    indexes = [idx for idx, _ in looked_up]
+    tokens = [found for _, found in looked_up]
+    stats = background()
+    stats.observe(
+        (p.id, p.list_day, t) for p, t in zip(papers, tokens, strict=True) if stats.wants(p.id, p.list_day)
+    )
+    if len(_LISTS) >= _LISTS_SIZE:
+        _LISTS.clear()
+    _LISTS[key] = (tuple(papers), indexes, tokens)
+    return indexes, tokens
+
+
 def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: datetime) -> list[RankedPaper]:
-    """Score and sort `papers`, best first. With `topics`, keep only papers matching at least one."""
+    """Score and sort `papers`, best first. With `topics`, keep only papers matching at least one
+    (`bot.ranking.relevance`), each listing the topics it matches in the order given."""
     papers = list(papers)
     minute = _minute(now)
     topics = list({t.text: t for t in topics}.values())  # a topic listed twice counts once
     if not topics:
         ranked = [_plain(_base(p, minute)) for p in papers]
     else:
-        indexes = [paper_index(p) for p in papers]
-        token_sets = [idx.tokens for idx in indexes]
+        indexes, tokens = _looked_up(papers)
+        version = background().version
+        compiled_topics = [compiled(t) for t in topics]
+        for k, idx in enumerate(indexes):  # index only the papers some topic can match
+            if idx is None and any(topic.candidates(tokens[k]) for topic in compiled_topics):
+                indexes[k] = paper_index(papers[k])
         found: dict[int, list[Hit]] = {}
-        for topic in topics:
-            for k in topic.candidates(token_sets):
-                hit = match_entry(topic, indexes[k])
-                if hit is not None:
-                    if k in found:
-                        found[k].append(hit)
-                    else:
-                        found[k] = [hit]
+        for topic in compiled_topics:
+            for k, hit in _topic_hits(topic, tuple(indexes), version):
+                if k in found:
+                    found[k].append(hit)
+                else:
+                    found[k] = [hit]
         ranked = [_with_topics(_base(papers[k], minute), tuple(hits)) for k, hits in found.items()]
     ranked.sort(key=_order)
     return ranked

@@ -1,27 +1,23 @@
-"""Matching one paper against a topic: field weights, the threshold, exclusions, acronyms, the index."""
+"""Matching one paper against a topic: BM25F over the fields, background IDF, the soft AND of several
+words, associated terms, exclusions, acronyms, and a decision that does not depend on the day."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.ranking import TopicMatch, TopicQuery, match
-from bot.ranking.topics import (
-    INDEX_CACHE_SIZE,
-    MATCH_THRESHOLD,
-    clear_index_cache,
-    match_index,
-    paper_index,
-    relevance,
-)
-from tests.factories import make_paper
+from bot.ranking import TopicMatch, TopicQuery, match, rank
+from bot.ranking.background import background
+from bot.ranking.index import _INDEXES, INDEX_CACHE_SIZE, clear_index_cache, lookup, paper_index
+from bot.ranking.relevance import compiled, match_entry
+from bot.ranking.tuning import MATCH_THRESHOLD
+from tests.ranking.texts import FILLER, paper
 
-FILLER = "We propose a method and evaluate it on several benchmarks, improving over strong baselines."
-
-
-def paper(title="A study of methods", abstract=FILLER, **kw):
-    return make_paper(title=title, abstract=abstract, **kw)
+NOW = datetime(2025, 10, 17, tzinfo=UTC)
 
 
 def score(query: str, p) -> float:
@@ -29,20 +25,27 @@ def score(query: str, p) -> float:
     return 0.0 if m is None else m.score
 
 
-# --- the threshold -------------------------------------------------------------------------------------
+def relevance(query: str, p) -> float:
+    """The relevance of the best side of OR, matched or not."""
+    scored = [side.score(paper_index(p)) for side in compiled(TopicQuery.parse(query)).sides]
+    return max(s[0] for s in scored if s is not None)
+
+
+# --- one word: BM25F evidence -----------------------------------------------------------------------------
 
 
 def test_one_passing_mention_in_the_abstract_is_not_a_match():
-    p = paper(abstract=f"{FILLER} Unlike diffusion models, our approach is autoregressive.")
-    assert match("diffusion", p) is None
+    assert (
+        match("diffusion", paper(abstract="Unlike diffusion models, our approach is autoregressive.")) is None
+    )
 
 
-def test_two_mentions_in_the_abstract_are_a_weak_match():
-    p = paper(abstract=f"Diffusion models are slow. {FILLER} We distil diffusion into one step.")
+def test_repeated_mentions_in_the_abstract_are_a_match():
+    p = paper(
+        abstract="Diffusion models are slow. We distil diffusion into one step. The diffusion student is fast."
+    )
     m = match("diffusion", p)
-    assert m is not None
-    assert m.strength == "weak"
-    assert m.fields == ("abstract",)
+    assert m is not None and m.fields == ("abstract",)
 
 
 def test_a_title_mention_alone_is_enough():
@@ -50,76 +53,80 @@ def test_a_title_mention_alone_is_enough():
     assert m is not None and m.fields == ("title",)
 
 
-def test_a_keyword_alone_is_enough_and_the_summary_needs_support():
-    assert match("diffusion", paper(ai_keywords=["diffusion models", "sampling"])) is not None
-    only_summary = paper(ai_summary="A diffusion sampler.", ai_keywords=["sampling"])
-    assert match("diffusion", only_summary) is None
-    summary_and_abstract = paper(
-        abstract=f"{FILLER} It uses diffusion.", ai_summary="A diffusion sampler.", ai_keywords=["sampling"]
+def test_a_title_mention_weighs_three_times_an_abstract_mention():
+    title = relevance("speech", paper(title="Speech recognition at scale"))
+    keywords = relevance("speech", paper(ai_keywords=["speech recognition"]))
+    abstract = relevance("speech", paper(abstract="Speech data is scarce."))
+    thrice = relevance("speech", paper(abstract="Speech is hard. Speech data is scarce. Speech varies."))
+    assert title > keywords > 0 and title > abstract > 0
+    assert title == pytest.approx(thrice, abs=0.04)  # abstracts of about average length
+
+
+def test_evidence_saturates():
+    one, ten, thirty = (
+        relevance("speech", paper(abstract=" ".join(["Speech matters."] * n))) for n in (1, 10, 30)
     )
-    assert match("diffusion", summary_and_abstract) is not None
-
-
-def test_abstract_only_mentions_count_half_when_the_ai_fields_leave_the_word_out():
-    abstract = f"Diffusion models are slow. {FILLER} We distil diffusion into one step."
-    assert match("diffusion", paper(abstract=abstract)) is not None  # no AI fields: two mentions suffice
-    with_keywords = paper(abstract=abstract, ai_keywords=["distillation", "one-step generation"])
-    assert match("diffusion", with_keywords) is None
-    four = "Diffusion is slow. Diffusion is costly. We distil diffusion. Our diffusion student is fast."
-    assert match("diffusion", paper(abstract=four, ai_keywords=["distillation"])) is not None
-
-
-def test_field_weights_order_title_and_keywords_above_summary_and_abstract():
-    title = score("speech", paper(title="Speech recognition at scale"))
-    keywords = score("speech", paper(ai_keywords=["speech recognition"]))
-    abstract = score("speech", paper(abstract=f"Speech is hard. {FILLER} Speech data is scarce."))
-    assert title > abstract and keywords > abstract
+    assert one < ten < thirty < 1.0
+    assert thirty - ten < (ten - one) / 4
     everywhere = paper(
         title="Speech recognition at scale",
-        abstract="Speech is hard. Speech data is scarce. We collect speech.",
+        abstract="Speech is hard. Speech data is scarce.",
         ai_keywords=["speech recognition", "speech data"],
         ai_summary="Large-scale speech recognition.",
     )
-    assert score("speech", everywhere) > max(title, keywords) + 0.3
     assert match("speech", everywhere).fields == ("title", "keywords", "summary", "abstract")
 
 
-def test_repetition_is_capped():
-    many = paper(abstract=" ".join(["Speech matters."] * 30))
-    assert score("speech", many) == pytest.approx(relevance(4.0))  # the abstract counts at most 4 times
-    assert score("speech", many) < score(
-        "speech", paper(title="Speech", abstract="Speech matters. Speech too.")
-    )
+def test_relevance_grows_with_evidence_and_stays_below_one():
+    values = [
+        score("speech", paper(title=title, abstract=abstract))
+        for title, abstract in [
+            ("Speech", FILLER),
+            ("Speech", "Speech matters."),
+            ("Speech", "Speech matters. Speech again."),
+            ("Speech recognition", "Speech matters. Speech again. More speech."),
+        ]
+    ]
+    assert values == sorted(values) and MATCH_THRESHOLD <= values[0] < values[-1] < 1
 
 
-def test_relevance_is_in_the_unit_interval_and_monotonic():
-    values = [relevance(e) for e in (MATCH_THRESHOLD, 4, 8, 15, 22.5)]
-    assert values == sorted(values) and 0 < values[0] < values[-1] < 1
-    assert relevance(MATCH_THRESHOLD) == pytest.approx(0.33, abs=0.01)
+# --- several words: every word counts, rare words most ------------------------------------------------------
 
 
-# --- several words ----------------------------------------------------------------------------------------
+def test_every_word_counts():
+    both = paper(title="Efficient inference for transformers")
+    one = paper(title="Efficient training of transformers")
+    assert score("efficient inference", both) > score("efficient inference", one)
+    assert match("efficient inference", paper(title="Training of transformers")) is None
 
 
-def test_every_word_must_be_present():
-    p = paper(title="Efficient training of transformers", abstract=f"{FILLER} Training is efficient.")
-    assert match("efficient inference", p) is None
+def test_a_missing_common_word_costs_little_a_missing_rare_word_a_lot():
+    # "models" is in most papers, "diffusion" in a sixth of them (background statistics)
+    assert match("diffusion models", paper(title="Diffusion transformers for video")) is not None
+    assert match("diffusion models", paper(title="Scaling laws of language models")) is None
 
 
-def test_words_typed_together_score_higher_when_together_in_the_paper():
-    together = paper(title="Efficient inference for LLMs", abstract=FILLER)
-    apart = paper(title="Efficient LLMs: a study of what matters at inference", abstract=FILLER)
-    assert score("efficient inference", together) > score("efficient inference", apart) > 0
+def test_word_weights_come_from_the_background_not_the_papers_at_hand():
+    stats = background()
+    assert stats.papers >= 5000
+    assert stats.idf("the") < stats.idf("model") < 0.1 < stats.idf("diffus") < stats.idf("jailbreak")
+    assert stats.idf("zzzqqq") == max(stats.idf(t) for t in ("zzzqqq", "diffus", "the"))
 
 
-def test_a_word_established_elsewhere_but_another_mentioned_once_is_not_enough():
-    p = paper(
-        title="Self-Supervised Representation Learning at Scale",
-        abstract=f"{FILLER} Learning good features also helps reinforcement learning.",
-        ai_keywords=["representation learning", "self-supervised learning"],
-    )
-    assert match("reinforcement learning", p) is None
-    assert match("representation learning", p) is not None
+def test_the_decision_does_not_depend_on_the_other_papers_of_the_day():
+    on_topic = paper("2510.00001", title="Speech recognition for low-resource languages", upvotes=3)
+    borderline = paper("2510.00002", abstract="Speech is hard. Speech data is scarce.", upvotes=3)
+    crowd = [paper(f"2510.1{i:04d}", title=f"Speech synthesis study {i}") for i in range(120)]
+    others = [paper(f"2510.2{i:04d}", title=f"Image segmentation study {i}") for i in range(120)]
+    for day in ([], crowd, others, crowd + others):
+        ranked = {
+            r.paper.id: r for r in rank([on_topic, borderline, *day], [TopicQuery.parse("speech")], now=NOW)
+        }
+        assert "2510.00001" in ranked
+        assert ("2510.00002" in ranked) == (match("speech", borderline) is not None)
+        assert ranked["2510.00001"].parts[1].value == pytest.approx(
+            rank([on_topic], [TopicQuery.parse("speech")], now=NOW)[0].parts[1].value
+        )
 
 
 def test_unquoted_words_match_a_hyphenated_phrase():
@@ -130,21 +137,63 @@ def test_unquoted_words_match_a_hyphenated_phrase():
 
 
 def test_or_takes_the_best_alternative():
-    p = paper(title="Speech synthesis", abstract=f"Robotics. {FILLER} Robotics.")
+    p = paper(title="Speech synthesis", abstract="Robotics. Robotics again. Robotics as well.")
     both = match("speech OR robotics", p)
     assert both is not None
     assert both.score == pytest.approx(max(score("speech", p), score("robotics", p)))
     assert both.terms == ("speech", "robotics")
 
 
-# --- exclusions -----------------------------------------------------------------------------------------
+def test_a_quoted_word_is_required():
+    p = paper(
+        title="Jailbreak attacks on aligned models",
+        abstract="Jailbreaks bypass refusal. Jailbreaks are harmful.",
+    )
+    assert match('"safety"', p) is None
+    assert match('AI "safety"', p) is None
+
+
+# --- associated terms (the background thesaurus) --------------------------------------------------------------
+
+JAILBREAK = paper(
+    title="Jailbreaking Aligned LLMs with Refusal Suppression",
+    abstract="We show that refusal training can be bypassed by jailbreak prompts, yielding harmful outputs "
+    "and unsafe completions. Guardrails detect only some of them.",
+    ai_keywords=["jailbreak", "refusal", "guardrails"],
+)
+
+
+def test_associated_terms_stand_in_for_a_word_the_paper_never_uses():
+    assert "safety" not in f"{JAILBREAK.title} {JAILBREAK.abstract}".lower()
+    m = match("AI safety", JAILBREAK)
+    assert m is not None
+    assert m.terms[0].startswith("safety (≈ ") and "jailbreak" in m.terms[0]
+    assert score("AI safety", JAILBREAK) < score(
+        "AI safety", replace(JAILBREAK, title="AI safety: " + JAILBREAK.title)
+    )
+
+
+def test_one_associated_term_in_passing_is_not_a_match():
+    assert match("safety", paper(abstract="Unlike jailbreak studies, we measure accuracy.")) is None
+
+
+def test_quoted_words_phrases_and_exclusions_stay_exact():
+    assert match('"AI safety"', JAILBREAK) is None
+    assert match('AI "safety"', JAILBREAK) is None
+    assert match("AI safety -jailbreak", JAILBREAK) is None
+    assert (
+        match("AI safety -harmless", JAILBREAK) is not None
+    )  # the exclusion is the word, not its associates
+
+
+# --- exclusions ---------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "where",
     [
         {"title": "Diffusion for video"},
-        {"abstract": f"{FILLER} We also try video once."},
+        {"abstract": "We also try video once."},
         {"ai_keywords": ["diffusion models", "video"]},
         {"ai_summary": "Works on video too."},
     ],
@@ -156,11 +205,11 @@ def test_an_exclusion_anywhere_removes_the_paper(where):
     assert match("diffusion -video", p) is None
 
 
-def test_exclusions_are_normalised_too():
+def test_exclusions_are_stemmed_too():
     assert match("diffusion -videos", paper(title="Diffusion for video")) is None
 
 
-# --- acronyms the paper defines ------------------------------------------------------------------------------
+# --- acronyms the paper defines --------------------------------------------------------------------------------
 
 
 def test_a_defined_acronym_stands_for_its_phrase_and_back():
@@ -170,32 +219,72 @@ def test_a_defined_acronym_stands_for_its_phrase_and_back():
     )
     assert match("retrieval augmented generation", p).fields[0] == "title"  # "RAG" in the title counts
     assert match('"retrieval augmented generation"', p).fields[0] == "title"
-    q = paper(
-        title="Better grounded answers", abstract="Retrieval-augmented generation (RAG) helps. RAG is cheap."
-    )
+    q = paper(abstract="Retrieval-augmented generation (RAG) helps. RAG is cheap. RAG is fast.")
     assert match("RAG", q) is not None
 
 
 def test_a_definition_alone_counts_once():
-    p = paper(abstract=f"{FILLER} Unlike retrieval-augmented generation (RAG), we fine-tune.")
-    assert match("RAG", p) is None
-    assert match("retrieval augmented generation", p) is None
+    defined = paper(abstract="Unlike retrieval-augmented generation (RAG), we fine-tune.")
+    assert paper_index(defined).field_counts("rag")[3] == 1
+    assert paper_index(defined).phrase(("retriev", "augment", "generat"))[1][3] == 1
 
 
 def test_acronyms_are_per_paper_not_global():
-    defines = paper(title="Agents", abstract="Large language models (LLMs) act. LLMs plan.")
-    other = paper(title="Agents", abstract="Large language models act. They plan with large language models.")
-    assert match("LLM", defines) is not None
-    assert match("LLM", other) is None
+    defines = paper(abstract="Large language models (LLMs) act. LLMs plan. LLMs reflect.")
+    other = paper(abstract="LLMs act. LLMs plan. LLMs reflect.")
+    # the definition counts once, and each later "LLMs" of that paper counts as "large language models"
+    assert paper_index(defines).field_counts("larg")[3] == paper_index(other).field_counts("larg")[3] + 3
 
 
-# --- the index and the API ----------------------------------------------------------------------------------
+# --- the background blend -----------------------------------------------------------------------------------------
+
+
+def test_papers_after_the_archive_join_the_background_once():
+    stats = background()
+    stats.reset()
+    word = "qqzzyxword"
+    before = stats.idf(word)
+    new = [paper(f"2701.{i:05d}", title=f"The {word} effect {i}", day=date(2027, 1, 5)) for i in range(30)]
+    old = [paper(f"2510.{i:05d}", title=f"The {word} effect {i}", day=date(2025, 10, 5)) for i in range(30)]
+    rank(old, [TopicQuery.parse(word)], now=NOW)  # listed within the archive: already counted there
+    assert stats.idf(word) == before and stats.live_papers == 0
+    version = stats.version
+    rank(new, [TopicQuery.parse(word)], now=NOW)
+    rank(new, [TopicQuery.parse(word)], now=NOW)  # the same papers again count once
+    assert stats.live_papers == 30 and stats.df(word) == 30
+    assert stats.idf(word) < before and stats.version == version + 1
+    stats.reset()
+    assert stats.idf(word) == before
+
+
+def test_the_blend_is_bounded(monkeypatch):
+    from bot.ranking import background as module
+
+    monkeypatch.setattr(module, "LIVE_MAX_PAPERS", 10)
+    stats = background()
+    stats.reset()
+    stats.observe((f"id{i}", date(2027, 1, 1), frozenset({"w"})) for i in range(25))
+    assert len(stats.seen) < 10 and stats.live_papers < 10
+    stats.reset()
+
+
+# --- the index, caches and the pre-filter ----------------------------------------------------------------------
 
 
 def test_match_accepts_a_query_or_its_text():
     p = paper(title="Diffusion")
     assert match(TopicQuery.parse("diffusion"), p) == match("diffusion", p)
     assert isinstance(match("diffusion", p), TopicMatch)
+
+
+def test_papers_no_topic_can_match_are_not_indexed():
+    clear_index_cache()
+    speech = paper("2510.00001", title="Speech recognition at scale")
+    other = paper("2510.00002", title="Protein folding at scale")
+    ranked = rank([speech, other], [TopicQuery.parse("speech")], now=NOW)
+    assert [r.paper.id for r in ranked] == ["2510.00001"]
+    assert lookup(speech)[0] is not None and lookup(other)[0] is None
+    assert "protein" in lookup(other)[1]  # its terms are known (for the background blend) all the same
 
 
 def test_index_is_keyed_by_text_so_upvote_updates_reuse_it():
@@ -207,146 +296,51 @@ def test_index_is_keyed_by_text_so_upvote_updates_reuse_it():
 def test_index_cache_is_bounded():
     clear_index_cache()
     for i in range(INDEX_CACHE_SIZE + 50):
-        paper_index(paper(title=f"Paper {i}"))
-    from bot.ranking.text_index import _index
-
-    assert _index.cache_info().currsize == INDEX_CACHE_SIZE
+        paper_index(paper(title=f"Paper {i}", abstract="Short."))
+    assert len(_INDEXES) == INDEX_CACHE_SIZE
+    assert lookup(paper(title="Paper 0", abstract="Short."))[0] is None  # the oldest went first
+    assert lookup(paper(title=f"Paper {INDEX_CACHE_SIZE + 49}", abstract="Short."))[0] is not None
 
 
 def test_phrase_memo_does_not_leak_between_papers():
     a = paper(title="Flow matching")
     b = paper(title="Matching the flow")
-    q = TopicQuery.parse('"flow matching"')
-    assert match_index(q, paper_index(a)) is not None
-    assert match_index(q, paper_index(b)) is None
-    assert match_index(q, paper_index(a)) is not None  # served from a's memo
-
-
-def test_candidates_prefilter_agrees_with_match():
-    papers = [paper(title=t) for t in ("Diffusion", "Robotics", "Speech diffusion", "Nothing here")]
-    q = TopicQuery.parse("diffusion OR robotics")
-    token_sets = [paper_index(p).tokens for p in papers]
-    assert q.candidates(token_sets) == [0, 1, 2]
-    assert [match(q, p) is not None for p in papers] == [True, True, True, False]
-
-
-def test_single_word_fast_path_agrees_with_the_general_path():
-    papers = [
-        paper(title="Diffusion"),
-        paper(abstract="Diffusion here. And diffusion there."),
-        paper(abstract=f"{FILLER} One diffusion."),
-        paper(ai_keywords=["diffusion models", "video diffusion"], ai_summary="A diffusion model."),
-    ]
-    fast, general = TopicQuery.parse("diffusion"), TopicQuery.parse("diffusion -zzzz")
-    assert fast._word == "diffusion" and general._word is None
-    for p in papers:
-        a, b = match(fast, p), match(general, p)
-        assert (a is None) == (b is None)
-        if a is not None:
-            assert (a.score, a.terms, a.fields) == (b.score, b.terms, b.fields)
+    assert match('"flow matching"', a) is not None
+    assert match('"flow matching"', b) is None
+    assert match('"flow matching"', a) is not None  # served from a's memo
 
 
 def test_remembered_results_equal_fresh_ones_and_stay_bounded():
-    from bot.ranking.topics import _MATCH_MEMO_SIZE, match_entry
+    from bot.ranking.relevance import _MEMO_SIZE
 
     p = paper(title="Speech robots", abstract="Speech. Robots. Speech and robots.")
     idx = paper_index(p)
     idx.matches.clear()
-    q = TopicQuery.parse("speech robots")
-    first = match_entry(q, idx)
-    assert first == match_index(q, idx) and match_entry(q, idx) is first
-    for i in range(_MATCH_MEMO_SIZE + 5):
-        match_entry(TopicQuery.parse(f"speech w{i}"), idx)
-    assert len(idx.matches) <= _MATCH_MEMO_SIZE
-    assert match_entry(q, idx) == first
+    topic = compiled(TopicQuery.parse("speech robots"))
+    first = match_entry(topic, idx, 0)
+    assert first == topic.hit(idx) and match_entry(topic, idx, 0) is first
+    for i in range(_MEMO_SIZE + 5):
+        match_entry(compiled(TopicQuery.parse(f"speech w{i}")), idx, 0)
+    assert len(idx.matches) <= _MEMO_SIZE
+    assert match_entry(topic, idx, 0) == first
 
 
-# --- related terms (bot.ranking.related) -----------------------------------------------------------------
+WORDS = ["speech", "robot", "diffusion", "video", "jailbreak", "safety", "agents", "code", "the", "efficient"]
 
-SPEEDUP = paper(
-    title="Speculative Decoding with Adaptive Drafts",
-    abstract=f"{FILLER} Our method gives a 2.9x speedup over autoregressive decoding.",
-    ai_keywords=["speculative decoding", "decoding speedup"],
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+    st.lists(st.sampled_from(WORDS), max_size=8),
+    st.lists(st.sampled_from(WORDS), max_size=20),
 )
-
-
-def test_related_terms_stand_in_for_unquoted_words_with_a_discount():
-    m = match("efficient inference", SPEEDUP)
-    assert m is not None
-    assert m.terms == ("speedup (≈ efficient)", "decoding (≈ inference)")
-    exact = paper(
-        title="Efficient Inference with Adaptive Drafts",
-        abstract=f"{FILLER} Our method makes inference efficient.",
-        ai_keywords=["efficient inference", "efficient inference"],
-    )
-    same_evidence = replace(
-        exact, title=SPEEDUP.title, abstract=SPEEDUP.abstract, ai_keywords=SPEEDUP.ai_keywords
-    )
-    assert match("efficient inference", exact).terms == ("efficient", "inference")
-    # equal evidence from related terms ranks below the exact words
-    assert score("speedup decoding", same_evidence) > score("efficient inference", same_evidence) > 0
-    assert score("efficient inference", exact) > score("efficient inference", same_evidence)
-
-
-def test_one_passing_related_mention_is_not_a_match():
-    p = paper(
-        title="Token Merging for Vision Transformers",
-        abstract=f"{FILLER} Unlike prior work, the schedule is fast to tune.",
-        ai_keywords=["vision transformers", "token merging"],
-    )
-    assert match("efficient", p) is None
-    assert (
-        match("efficient", replace(p, title="Faster Token Merging", abstract=FILLER)) is None
-    )  # 3 x 0.65 < 2
-    assert (
-        match("efficient", replace(p, title="Faster Token Merging", abstract=f"{FILLER} It is fast."))
-        is not None
-    )
-    q = paper(
-        title="A benchmark of long-context inference",
-        abstract=f"{FILLER} Inference runs on one GPU; a fast tokenizer is used.",
-        ai_keywords=["long-context inference", "benchmark"],
-    )
-    assert match("efficient inference", q) is None
-    assert match("inference", q) is not None
-
-
-def test_quoted_words_and_phrases_stay_exact():
-    assert match('"efficient inference"', SPEEDUP) is None
-    assert match('"efficient" inference', SPEEDUP) is None
-    assert match('efficient "inference"', SPEEDUP) is None
-    assert match("efficient inference", SPEEDUP) is not None
-
-
-def test_exclusions_stay_exact_and_still_exclude_related_papers():
-    quantized = paper(
-        title="Two-Bit KV Cache Quantization for LLM Serving",
-        abstract=f"{FILLER} Quantization raises serving throughput by 3x.",
-        ai_keywords=["quantization", "LLM serving", "throughput"],
-    )
-    assert match("efficient inference", quantized) is not None
-    assert match("efficient inference -quantization", quantized) is None
-    assert match("efficient inference -quantized", quantized) is not None  # a related form is not excluded
-
-
-def test_related_variants_do_not_change_the_key_and_are_bounded():
-    from bot.ranking.related import MAX_VARIANTS
-
-    assert TopicQuery.parse("Efficient  Inference").key == TopicQuery.parse("inference efficient").key
-    many = TopicQuery.parse("efficient inference OR fast compression OR quantization efficient inference")
-    assert sum(alt.weight < 1 for alt in many._alternatives) <= MAX_VARIANTS
-    assert TopicQuery.parse("diffusion")._word == "diffusion"
-    assert TopicQuery.parse("efficient")._word is None  # has related terms: the general path
-
-
-def test_candidates_prefilter_agrees_with_match_for_related_terms():
-    papers = [
-        SPEEDUP,
-        paper(title="Efficient decoding"),
-        paper(title="Efficient inference"),
-        paper(title="Nothing here"),
-    ]
-    q = TopicQuery.parse("efficient inference OR robotics")
-    found = set(q.candidates([paper_index(p).tokens for p in papers]))
-    assert found == {0, 1, 2}
-    assert {k for k, p in enumerate(papers) if match(q, p)} <= found
+def test_the_pre_filter_never_drops_a_match(query_words, title_words, abstract_words):
+    query = TopicQuery.parse(" ".join(query_words))
+    p = paper(title=" ".join(title_words) or "x", abstract=" ".join(abstract_words))
+    topic = compiled(query)
+    idx = paper_index(p)
+    if not topic.candidates(idx.tokens):
+        assert all((s := side.score(idx)) is None or s[0] < MATCH_THRESHOLD for side in topic.sides), (
+            query.text
+        )
+    assert (topic.hit(idx) is None) == (match(query, p) is None)

@@ -7,12 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.ranking import QueryError, TopicQuery, match
-from bot.ranking.topics import MAX_QUERY_LENGTH, MAX_TERMS, normalise
-from tests.factories import make_paper
+from bot.ranking.analysis import terms as normalise
+from bot.ranking.query import MAX_QUERY_LENGTH, MAX_TERMS
+from tests.ranking.texts import FILLER, paper
 
 
-def titled(title: str, abstract: str = "We study things.", **kw) -> object:
-    return make_paper(title=title, abstract=abstract, **kw)
+def titled(title: str, abstract: str = FILLER, **kw) -> object:
+    return paper(title=title, abstract=abstract, **kw)
 
 
 # --- structure ------------------------------------------------------------------------------------

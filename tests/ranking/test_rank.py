@@ -10,8 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.ranking import RankedPaper, TopicQuery, explain, rank
-from bot.ranking.score import RELEVANCE_WEIGHT, hours_on_list, upvote_boost
+from bot.ranking.score import hours_on_list, upvote_boost
+from bot.ranking.tuning import RELEVANCE_WEIGHT
 from tests.factories import make_paper
+from tests.ranking.texts import FILLER
+from tests.ranking.texts import paper as long_paper
 
 DAY = date(2025, 10, 15)
 START = datetime(2025, 10, 15, tzinfo=UTC)
@@ -137,17 +140,20 @@ def test_a_topic_listed_twice_counts_once():
 
 
 def test_relevance_is_not_buried_by_popularity():
-    strong = paper(
+    strong = long_paper(
         "2510.00001",
         title="Diffusion Policies for Robot Manipulation",
         abstract="We train diffusion policies. Diffusion models the action distribution well.",
         ai_keywords=["diffusion policy", "robot manipulation"],
+        day=DAY,
         upvotes=12,
     )
-    weak = paper(
+    weak = long_paper(  # ten times the upvotes, and only just about diffusion
         "2510.00002",
         title="Autoregressive Image Generation at Scale",
-        abstract="Diffusion models dominate image generation. We show autoregressive models beat diffusion.",
+        abstract="Diffusion models dominate image generation. Unlike diffusion, we decode tokens. "
+        "We show autoregressive models beat diffusion, which is costly. Diffusion is slow. " + FILLER,
+        day=DAY,
         upvotes=120,
     )
     assert ids(rank([weak, strong], now=NOW)) == ["2510.00002", "2510.00001"]  # popularity alone
@@ -212,7 +218,10 @@ def test_explain_gives_one_consistent_line_per_part():
         lines[0]
         == "upvotes +4.36: 67 upvotes in 18 h on the list, counted ×1.15 as it has been there less than a day"
     )
-    assert lines[1] == "relevance +4.00: good match for “speech”: speech in title, keywords"
+    assert lines[1] == (
+        "relevance +8.00: good match for “speech”: relevance 0.67 ≥ 0.55, its BM25F evidence: "
+        "speech in title, keywords"
+    )
     assert lines[2] == "stars +0.71: 1,234 GitHub stars"
     assert lines[3] == "comments +0.27: 2 comments"
 

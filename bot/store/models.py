@@ -66,8 +66,25 @@ def parse_post_time(text: str | time) -> time:
     )
 
 
-@lru_cache(maxsize=1024)
+class ZoneUnavailable(LookupError):
+    """A stored time zone this machine's tz database does not have: removed or renamed since it
+    was stored (`US/Pacific-New`, gone in tzdata 2020b), or never a zone (data written by hand)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the time zone {name!r} is not in this machine's time-zone database")
+        self.zone = name
+
+
 def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The ZoneInfo of IANA `name`; raises ZoneUnavailable when there is none by that name."""
+    try:
+        return _zone(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ZoneUnavailable(name) from None
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
@@ -199,6 +216,7 @@ class Schedule:
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
+        """The zone; raises ZoneUnavailable for a stored name this machine does not know."""
         return zone(self.timezone)
 
 
@@ -214,6 +232,9 @@ class Subscription:
     changed_by: str | None = None
     changed_at: datetime | None = None
     created_at: datetime | None = None
+    active_since: datetime | None = (
+        None  # subscribed or last resumed (bot.store.schedule); None: before this was kept
+    )
     version: int = 0
 
     # convenient read-only views of the schedule
@@ -255,6 +276,7 @@ class Subscription:
             changed_by=data.get("changed_by") or None,
             changed_at=_ts(data.get("changed_at")),
             created_at=_ts(data.get("created_at")),
+            active_since=_ts(data.get("active_since")),
             version=int(data.get("v") or 0),
         )
 

@@ -90,3 +90,24 @@ async def test_slack_text_takes_a_zone_of_several_words(service: CommandService)
     await notice(service, "subscribe")
     reply = await notice(service, "time 07:15 sao paulo")
     assert reply.lines[0] == "Daily post: 5 papers at 07:15 `America/Sao_Paulo`, every day."
+
+
+async def test_a_stored_zone_this_machine_does_not_know_is_explained(
+    service: CommandService, state: State
+) -> None:
+    """`US/Pacific-New` left tzdata in 2020b: status and time answer, say that no post is made
+    and how to set the zone again, instead of "Something went wrong"."""
+    await notice(service, "subscribe")
+    key = state.keys.sub(CHANNEL)
+    cfg = (await state.redis.hget(key, "cfg")).replace('"tz":"UTC"', '"tz":"US/Pacific-New"')
+    await state.redis.hset(key, "cfg", cfg)
+    for text in ("status", "time 10:00"):
+        reply = await notice(service, text)
+        joined = " ".join(reply.lines)
+        assert "`US/Pacific-New` is not in this server's time-zone database" in joined, reply
+        assert "no daily post is made" in joined and "`/papers time " in joined
+        assert "America/Los_Angeles`" in joined
+        assert not any(line.startswith("Next post") for line in reply.lines)
+    reply = await notice(service, "time 10:00 America/Los_Angeles")
+    assert reply.lines[0] == "Daily post: 5 papers at 10:00 `America/Los_Angeles`, every day."
+    assert not any("not in this server" in line for line in reply.lines)

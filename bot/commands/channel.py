@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from bot.commands.language import Pause, Resume, SetCount, SetTime, Subscribe, Unsubscribe
@@ -112,7 +113,10 @@ async def change(
         return Notice(f"Stopped following {quote(command.query)}", tuple(describe(sub)), tone="ok")
     if isinstance(command, SetTime):
         sub = await store.set_time(channel, command.time, command.timezone, by=by)
-        lines = describe(sub) + zone_lines(sub, now, command.timezone)
+        lines = describe(sub)
+        if not re.fullmatch(r"\d{1,2}[:.h]\d{2}", command.time.strip()):  # `9pm`, `9:00 PM`, `0900`
+            lines.append(f"{quote(command.time)} read as {sub.post_time:%H:%M} (24-hour clock).")
+        lines += zone_lines(sub, now, command.timezone)
         found = await store.status(channel, now=now)
         if found is not None and found.next_post_at is not None:
             lines.append(_next_post(found, sub, now))

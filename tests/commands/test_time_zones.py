@@ -111,3 +111,25 @@ async def test_a_stored_zone_this_machine_does_not_know_is_explained(
     reply = await notice(service, "time 10:00 America/Los_Angeles")
     assert reply.lines[0] == "Daily post: 5 papers at 10:00 `America/Los_Angeles`, every day."
     assert not any("not in this server" in line for line in reply.lines)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("9:00 PM EST", "21:00"), ("9pm", "21:00"), ("9 am", "09:00"), ("9:30pm", "21:30"), ("12am", "00:00"),
+     ("12pm", "12:00"), ("0900", "09:00"), ("21h", "21:00"), ("9.30", "09:30")],
+)  # fmt: skip
+async def test_times_as_people_type_them(service: CommandService, typed: str, shown: str) -> None:
+    await notice(service, "subscribe")
+    reply = await notice(service, f"time {typed}")
+    assert reply.title == "Post time changed", reply
+    assert reply.lines[0].startswith(f"Daily post: 5 papers at {shown} ")
+    if typed != "9.30":
+        assert f"`{typed.removesuffix(' EST')}` read as {shown} (24-hour clock)." in reply.lines
+
+
+async def test_a_time_that_is_not_one_says_what_works(service: CommandService) -> None:
+    await notice(service, "subscribe")
+    for typed in ("13pm", "25:00", "0am"):
+        reply = await service.run(f"time {typed}", MANAGER)
+        text = " ".join(getattr(reply, "lines", ())) + str(reply)
+        assert "is not a time of day" in text and "`9am`" in text, reply

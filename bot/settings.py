@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     daily_max_attempts: int = Field(
         8, ge=1, le=100, description="Attempts at one day's post before giving up."
     )
+    daily_legacy_claims: bool = Field(
+        True,
+        description="Rolling upgrade from a version before zone-keyed claims: honour and mark its claim keys.",
+    )
 
     # --- Discord app (papers-bot discord) ---------------------------------------------------
     discord_token: SecretStr | None = Field(

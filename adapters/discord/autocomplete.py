@@ -41,7 +41,7 @@ def timezone_choices(current: str, preferred: Iterable[str] = ()) -> list[tuple[
     the name shows the region (`America/New_York · United States, Eastern (most areas), EST/EDT`).
     Nothing typed: `preferred` (the channel's zone), then common zones."""
     if not current.strip():
-        zones = list(dict.fromkeys([*preferred, *COMMON_ZONES]))
+        zones = list(dict.fromkeys([*(z for z in preferred if timezones.is_available(z)), *COMMON_ZONES]))
         found = [timezones.Choice(z, timezones.label(z)) for z in zones]
     else:
         found = timezones.choices(current[:MAX_CHOICE_LENGTH], MAX_CHOICES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from bot.commands.language import Pause, Resume, SetCount, SetTime, Subscribe, Unsubscribe
@@ -38,13 +39,16 @@ def describe(sub: Subscription) -> list[str]:
 
 def zone_lines(sub: Subscription, now: datetime, typed: str | None = None) -> list[str]:
     """The channel's time zone: how `typed` was read, the region and today's UTC offset; a
-    warning for a fixed offset or an old name, with the region(s) to use instead."""
-    facts = timezones.zone_facts(sub.timezone, now)
+    warning for a fixed offset or an old name, with the region(s) to use instead; for a stored
+    zone this machine does not know, that no post is made and how to set one."""
     lines = []
     if typed is not None:
         read_as = timezones.resolve(typed).read_as
         if read_as:
             lines.append(f"{read_as}.")
+    if not timezones.is_available(sub.timezone):
+        return lines + _unavailable_zone(sub)
+    facts = timezones.zone_facts(sub.timezone, now)
     abbreviation = f", {facts.abbreviation}" if facts.abbreviation else ""
     where = timezones.label(sub.timezone)
     lines.append(f"Time zone: {quote(sub.timezone)} ({where}), today {facts.offset}{abbreviation}.")
@@ -63,6 +67,18 @@ def zone_lines(sub: Subscription, now: datetime, typed: str | None = None) -> li
                 f"Note: {quote(sub.timezone)} is an old name; its region is set with `{hint}`{also}."
             )
     return lines
+
+
+def _unavailable_zone(sub: Subscription) -> list[str]:
+    """What a channel whose stored zone is not in the tz database (renamed or removed) is told."""
+    instead = [c.zone for c in timezones.replacements(sub.timezone)] or ["Europe/Berlin"]
+    hint = spell(f"time {sub.post_time:%H:%M} {instead[0]}", sub.channel.platform)
+    others = ", ".join(quote(z) for z in instead[1:4])
+    also = f" (or {others})" if others else ""
+    return [
+        f"Time zone: {quote(sub.timezone)} is not in this server's time-zone database (it was renamed or "
+        f"removed since it was set), so no daily post is made. Set the zone again: `{hint}`{also}."
+    ]
 
 
 async def change(
@@ -97,7 +113,10 @@ async def change(
         return Notice(f"Stopped following {quote(command.query)}", tuple(describe(sub)), tone="ok")
     if isinstance(command, SetTime):
         sub = await store.set_time(channel, command.time, command.timezone, by=by)
-        lines = describe(sub) + zone_lines(sub, now, command.timezone)
+        lines = describe(sub)
+        if not re.fullmatch(r"\d{1,2}[:.h]\d{2}", command.time.strip()):  # `9pm`, `9:00 PM`, `0900`
+            lines.append(f"{quote(command.time)} read as {sub.post_time:%H:%M} (24-hour clock).")
+        lines += zone_lines(sub, now, command.timezone)
         found = await store.status(channel, now=now)
         if found is not None and found.next_post_at is not None:
             lines.append(_next_post(found, sub, now))
@@ -126,6 +145,9 @@ async def topics(store: SubscriptionStore, channel: ChannelRef) -> Reply:
 
 
 def _when(moment: datetime, sub: Subscription) -> str:
+    """`Thu 16 Oct 2025 09:00` in the channel's zone (in UTC, said so, when the zone is unknown)."""
+    if not timezones.is_available(sub.timezone):
+        return f"{format_day(moment.date())} {moment:%H:%M} UTC"
     local = moment.astimezone(sub.schedule.tz)
     return f"{format_day(local.date())} {local:%H:%M}"
 

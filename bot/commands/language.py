@@ -137,6 +137,7 @@ KEYWORDS = (
     "help",
 )
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_MERIDIEM = re.compile(r"^[ap]\.?m\.?$", re.IGNORECASE)  # the `PM` of `time 9:00 PM`
 _JSON_MARKUP_SAFE = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e"})
 # Characters that separate words (controls C0 and C1, the zero-width space, line and paragraph
 # separators) and lone surrogates: replaced by a space.
@@ -244,7 +245,10 @@ def parse(text: str) -> Command:
             return Help(
                 problem="Use `time HH:MM` and optionally a time zone.", suggestion="time 09:00 Europe/Berlin"
             )
-        return SetTime(fold(args[0]), fold(" ".join(args[1:])) or None)  # zones may be words: `New York`
+        clock = 2 if len(args) > 1 and _MERIDIEM.match(fold(args[1])) else 1  # `9:00 PM EST`
+        return SetTime(
+            fold(" ".join(args[:clock])), fold(" ".join(args[clock:])) or None
+        )  # zones: `New York`
     if head == "count":
         count = _number(args[0], "number of papers per post", 1, MAX_TOP) if len(args) == 1 else None
         if not isinstance(count, int):

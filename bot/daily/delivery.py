@@ -48,8 +48,11 @@ FindSent = Callable[[Delivery], Awaitable[str | None]]
 """Optional: the message id if this delivery (by idempotency key) is already in the channel."""
 
 
-def idempotency_key(prefix: str, channel: ChannelRef, local_day: date, timezone: str) -> str:
+def idempotency_key(prefix: str, channel: ChannelRef, local_day: date, timezone: str | None) -> str:
     """Stable per (deployment prefix, channel, local day of IANA zone `timezone`); 24 hex
-    characters (Discord nonces: <= 25). The zone keeps Tokyo's 15th apart from Los Angeles's."""
-    raw = f"{prefix}|{channel.tag}|{timezone}|{local_day.isoformat()}".encode()
+    characters (Discord nonces: <= 25). The zone keeps Tokyo's 15th apart from Los Angeles's.
+    `timezone` None gives the key of versions before zone-keyed claims (a legacy claim taken
+    over during a rolling upgrade: `bot.store.keys`)."""
+    zone = "" if timezone is None else f"{timezone}|"
+    raw = f"{prefix}|{channel.tag}|{zone}{local_day.isoformat()}".encode()
     return hashlib.blake2b(raw, digest_size=12).hexdigest()

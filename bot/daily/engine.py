@@ -15,7 +15,7 @@
    local post time has passed, the local day had no post yet and the last post is 20 hours
    old; a bot that was down posts when it is back, the same local day); one pipeline of CLAIM
    scripts then claims the due ones atomically (and only if the memory is still what the
-   decision saw, and no other local day's post is in flight) and picks each
+   decision saw) and picks each
    channel's top N papers it never got (checked against its posted record server-side, so posted
    ids never travel; a channel whose first candidates were all posted is asked again with all).
    Pipelines go through `bot.store.resp`, a lean RESP codec, and arguments shared by many
@@ -26,7 +26,17 @@
    backoff (or gives up for the day after DAILY_MAX_ATTEMPTS); `ChannelGone` pauses the channel
    with its reason.
 5. Channels not posted to (not due yet, already done today, nothing new, waiting for a retry)
-   get their entries moved in one pipeline (`bot.daily.recorder` too).
+   get their entries moved in one pipeline (`bot.daily.recorder` too). A channel whose stored
+   time zone this machine does not know is skipped (looked at again an hour later), and its
+   status says why; the others post.
+
+A post in flight comes first: while the delivery memory names an unresolved claim (`k`: its send
+failed in a way that may have reached the platform and waits for a retry, or its engine died) of
+another local day than the one now due (the time zone changed meanwhile, or the day ended), the
+engine claims that claim instead: when the schedule now set owes a post, it is delivered as a
+retry or take-over (looked up with `find_sent`, else sent again with its idempotency key); when
+it owes none yet and `find_sent` is given, it is only looked up, and a post that is not there is
+`superseded`. A post found counts from the attempt that made it, so the 20-hour rule applies.
 
 Exactly once: the claim `P:claim:{ch}:ZONE:LOCALDAY` is taken with the CLAIM script (an atomic
 test-and-set, like SET NX, holding state, owner and a lease in Redis server time). While an engine
@@ -58,8 +68,8 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.daily.delivery import Delivery, FindSent, Send, idempotency_key
@@ -72,7 +82,7 @@ from bot.source.hf_client import SourceUnavailable
 from bot.store import State, scripts
 from bot.store import schedule as sched
 from bot.store.keys import ChannelRef
-from bot.store.models import Schedule
+from bot.store.models import Schedule, ZoneUnavailable
 from bot.store.resp import Packed
 
 log = logging.getLogger(__name__)
@@ -98,6 +108,7 @@ class RunReport:
     failed: int = 0  # gave up for today after DAILY_MAX_ATTEMPTS
     paused: int = 0  # paused now because the channel is gone or forbidden
     skipped: int = 0  # paused or unsubscribed before this pass
+    zone_unavailable: int = 0  # stored time zone not in this machine's tz database: not posted
     source_unavailable: bool = False  # no list day could be read: nothing was decided
     source_back_at: float | None = None  # then, Unix time HF said it answers again (rate limited)
     papers_in_pool: int = 0
@@ -111,13 +122,17 @@ class RunReport:
 @dataclass
 class _Work:
     channel: ChannelRef
-    schedule: Schedule
+    schedule: Schedule  # for a held claim, with that claim's zone
     local_day: date
     version: str | None
     ranked: list[RankedPaper]
     keys: tuple[str, str, str, str]  # claim, posted, sub, last
     memory: tuple[str, str]  # the delivery memory as read: last post `at`, held claim `k` ('' if none)
     last_post: datetime | None  # the last post the decision counted
+    # None: the post of the day due now. "post": resolve the held claim of another day, sending it
+    # again if it is not out; "look": resolve it with find_sent only (nothing is due now)
+    resolve: str | None = None
+    legacy_key: bool = False  # a claim of the version before zone-keyed claims: its idempotency key
 
 
 @dataclass
@@ -149,7 +164,8 @@ class DailyEngine:
         self._sending: set[str] = set()  # claim keys whose send has started in this pass
         self._pass = asyncio.Lock()  # one pass at a time per engine
         # constant arguments, RESP-encoded once
-        self._claim_head = Packed(["EVALSHA", scripts.CLAIM.sha, 5])
+        self.legacy_claims = settings.daily_legacy_claims
+        self._claim_head = Packed(["EVALSHA", scripts.CLAIM.sha, 6 if self.legacy_claims else 5])
         self._claim_consts = Packed([self.owner, self.lease_ms, CLAIM_TTL_SECONDS])
         self._finish_head = Packed(["EVALSHA", scripts.FINISH.sha, 4])
         self._packed: dict[tuple[Any, ...], Packed] = {}  # argument runs shared by many commands
@@ -249,13 +265,14 @@ class DailyEngine:
         return due
 
     def _decide(
-        self, cfg: str, platform: str, now: datetime, last_post: datetime | None
+        self, cfg: str, platform: str, now: datetime, last_post: datetime | None, since: str | None = None
     ) -> tuple[Schedule, sched.Decision]:
         """The schedule stored as `cfg` for a channel of `platform` and its decision at `now` after
-        `last_post`.
+        `last_post`, for a daily post started at `since` (epoch seconds, or None).
 
         The decision without a last post is cached (channels share it); it is also the answer when
-        the last post is before the local day and 20 hours before its post time, i.e. nearly always.
+        the last post is before the local day and 20 hours before its post time, and the daily post
+        started before the local day, i.e. nearly always. Raises ZoneUnavailable.
         """
         found = self._decisions.get((platform, cfg))
         if found is None or found[0] != now:
@@ -264,11 +281,15 @@ class DailyEngine:
             schedule = Schedule.from_json(cfg, platform=platform)
             found = self._decisions[(platform, cfg)] = (now, schedule, sched.decide(schedule, now))
         schedule, decision = found[1], found[2]
-        if last_post is not None and (
-            last_post + sched.MIN_GAP > decision.at
-            or last_post >= self._day_start(schedule, decision.local_day)
+        start = datetime.fromtimestamp(float(since), UTC) if since else None
+        if (start is not None and start >= self._day_start(schedule, decision.local_day)) or (
+            last_post is not None
+            and (
+                last_post + sched.MIN_GAP > decision.at
+                or last_post >= self._day_start(schedule, decision.local_day)
+            )
         ):
-            decision = sched.decide(schedule, now, last_post)
+            decision = sched.decide(schedule, now, last_post, start)
         return schedule, decision
 
     def _day_start(self, schedule: Schedule, day: date) -> datetime:
@@ -318,7 +339,7 @@ class DailyEngine:
         keys = self._keys
         commands: list[tuple[Any, ...]] = []
         for ch in batch:
-            commands.append(("HMGET", keys.sub(ch), "cfg", "paused", "v", "last_post_at"))
+            commands.append(("HMGET", keys.sub(ch), "cfg", "paused", "v", "last_post_at", "active_since"))
             commands.append(("HMGET", keys.last(ch), "at", "k"))
         rows = await scripts.run_batch(self._redis, commands)
         moves: list[_Move] = []
@@ -328,13 +349,27 @@ class DailyEngine:
             for reply in (row, memory):
                 if isinstance(reply, Exception):
                     raise reply
-            cfg, paused, version, sub_last = row
+            cfg, paused, version, sub_last, since = row
             if cfg is None or paused == "1":
                 moves.append(_Move(ch, None, version))
                 report.skipped += 1
                 continue
             last_post = sched.last_post_of(memory[0], sub_last)
-            schedule, decision = self._decide(cfg, ch.platform, now, last_post)
+            try:
+                schedule, decision = self._decide(cfg, ch.platform, now, last_post, since)
+            except ZoneUnavailable as exc:  # this channel only; `status` tells its people
+                log.warning("%s: %s; not posting, looking again in an hour", ch, exc)
+                report.zone_unavailable += 1
+                moves.append(_Move(ch, now.timestamp() + 3600, version))
+                continue
+            held = memory[1]  # a delivery in flight: another local day's is resolved first
+            if (
+                held
+                and (decision.due or find_sent is not None)
+                and held != keys.claim(ch, schedule.timezone, decision.local_day)
+            ):
+                work.append(self._held_work(ch, schedule, version, held, memory, last_post, pool, decision))
+                continue
             if not decision.due:
                 moves.append(_Move(ch, decision.at.timestamp(), version))
                 if decision.done:
@@ -374,6 +409,34 @@ class DailyEngine:
             await self._deliver(pending, now, started, send, find_sent, recorder, sends, report)
         await _apply_moves(self._redis, self._keys, self.state.subscriptions, moves)
 
+    def _held_work(
+        self,
+        ch: ChannelRef,
+        schedule: Schedule,
+        version: str | None,
+        held: str,
+        memory: list[str | None],
+        last_post: datetime | None,
+        pool: _Pool,
+        decision: sched.Decision,
+    ) -> _Work:
+        """The work of resolving the claim `held` (another local day's, still in flight)."""
+        zone, day = self._keys.parse_claim(held)
+        if zone is not None and zone != schedule.timezone:
+            schedule = replace(schedule, timezone=zone)
+        return _Work(
+            ch,
+            schedule,
+            day,
+            version,
+            pool.ranking(schedule.topics),
+            (held, *self._keys.channel_keys(ch, schedule.timezone, day)[1:]),  # type: ignore[arg-type]
+            (memory[0] or "", held),
+            last_post,
+            resolve="post" if decision.due else "look",
+            legacy_key=zone is None,
+        )
+
     def _claim_command(self, w: _Work, pool: _Pool, now_s: int, complete: bool) -> tuple[Any, ...]:
         want = w.schedule.top
         limit = len(w.ranked)
@@ -389,6 +452,7 @@ class DailyEngine:
             self._packed[shared] = args
         claim, posted, sub, last = w.keys
         last_at, held = w.memory
+        legacy = (self._keys.legacy_claim(w.channel, w.local_day),) if self.legacy_claims else ()
         return (
             self._claim_head,
             claim,
@@ -396,6 +460,7 @@ class DailyEngine:
             sub,
             last,
             held or claim,
+            *legacy,
             self._claim_consts,
             args,
             last_at,
@@ -433,7 +498,7 @@ class DailyEngine:
                 digest=digest,
                 local_day=w.local_day,
                 idempotency_key=idempotency_key(
-                    self._keys.prefix, w.channel, w.local_day, w.schedule.timezone
+                    self._keys.prefix, w.channel, w.local_day, None if w.legacy_key else w.schedule.timezone
                 ),
                 attempt=attempt,
                 recovered=status == "recover",
@@ -449,14 +514,15 @@ class DailyEngine:
             else:
                 report.already_done += 1
             last = w.last_post.timestamp() if w.last_post else None
-            moves.append(_Move(w.channel, self._next_after(w.schedule, w.local_day, last), w.version))
+            after = 0.0 if w.resolve else self._next_after(w.schedule, w.local_day, last)  # 0: decide anew
+            moves.append(_Move(w.channel, after, w.version))
         elif status in ("busy", "stale"):
             # its owner moves the entry when it is done; a stale one is due again on the next pass
             report.busy += 1
         elif status == "wait":
             report.waiting += 1
             last = w.last_post.timestamp() if w.last_post else None
-            next_day = self._next_after(w.schedule, w.local_day, last)
+            next_day = math.inf if w.resolve else self._next_after(w.schedule, w.local_day, last)
             moves.append(_Move(w.channel, min(float(result[1]), next_day), w.version))
         else:  # paused, gone: changed since we loaded it
             report.skipped += 1
@@ -512,9 +578,14 @@ class DailyEngine:
     ) -> tuple[_Move, tuple[Any, ...]]:
         """The due-index move and the FINISH command of one outcome."""
         w = item.work
-        sent = outcome == "sent"
+        sent = outcome in ("sent", "found")
         last = float(int(at)) if sent else (w.last_post.timestamp() if w.last_post else None)
-        next_day = self._next_after(w.schedule, w.local_day, last)
+        if w.resolve or outcome in ("found", "superseded"):
+            # a post found counts from when it went out, and a held claim was another day's:
+            # decide anew on the next pass, from the schedule now set
+            next_day = math.inf if outcome == "retry" else 0.0
+        else:
+            next_day = self._next_after(w.schedule, w.local_day, last)
         if outcome == "retry":
             move = _Move(w.channel, min(retry_at, next_day), w.version)
         elif outcome == "gone":  # FINISH pauses the channel: one version more
@@ -564,15 +635,20 @@ class DailyEngine:
         delivery = item.delivery
         # A taken-over claim, or a retry after a failure that may have happened after the platform
         # accepted the post (a timeout, a 5xx): look before sending again.
-        if (delivery.recovered or delivery.attempt > 1) and find_sent is not None:
+        look = item.work.resolve == "look"
+        if (delivery.recovered or delivery.attempt > 1 or look) and find_sent is not None:
             try:
                 found = await find_sent(delivery)
             except Exception as exc:  # the lookup failing must not lose the post: send it
                 log.warning("%s: find_sent failed (%s); sending", delivery.channel, exc)
+                if look:  # nothing is owed now: look again later
+                    return "retry", f"find_sent failed: {exc}"[:MAX_ERROR_TEXT], clock() + self.retry_base
                 found = None
             if found:
                 report.confirmed += 1
-                return "sent", str(found), 0.0
+                return "found", str(found), 0.0
+            if look:  # not out, and the schedule now set owes no post yet
+                return "superseded", "not posted; the schedule changed before its retry", 0.0
         try:
             message_id = await send(delivery)
         except ChannelGone as exc:

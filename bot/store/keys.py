@@ -19,6 +19,9 @@ Per channel (hash tag ``{platform:team:channel}``)::
                        when read (bot.store.migrations)
         v              version, +1 on every change of cfg or pause state (due-index sync)
         created_at     epoch seconds
+        active_since   epoch seconds the daily post started: subscribed, or resumed after a
+                       pause; a local day whose post time was before it is not owed
+                       (bot.store.schedule). Absent in subscriptions made before it was kept
         changed_by     who changed it last ("slack:U123", "papers-bot", ...)
         changed_at     epoch seconds
         paused         "1" when paused (absent otherwise)
@@ -40,23 +43,41 @@ Per channel (hash tag ``{platform:team:channel}``)::
                                              zone change starts other keys: Tokyo's 15th is not
                                              Los Angeles's); expires 48 h after it is first
                                              claimed, once sent an hour after the local day ends
-        s   claimed | retry | sent | empty | failed
+        s   claimed | retry | sent | empty | failed | superseded (not out, and a schedule
+            change made another day the one to post) | moved (the legacy form only, below)
         o   owner (engine instance id) while claimed
         l   lease end, Redis server time in ms (the owner renews it while it lives)
         a   attempts so far
         r   retry not before (epoch seconds) when s = retry
         p   space-separated paper ids picked for this day (so a take-over re-sends the same)
+        t   epoch seconds the latest attempt started; pt: the one before (a post `find_sent`
+            finds after a failure went out then, and counts from then)
         m   platform message id once sent
         e   last error
+    P:claim:{slack:T1:C1}:2025-10-15  HASH   the legacy form (no zone), written by versions before
+                                             zone-keyed claims. Rolling upgrade: while
+                                             DAILY_LEGACY_CLAIMS is on (the default), the CLAIM
+                                             script reads the legacy key of the day it claims: a
+                                             live claim there makes it wait, an unresolved one
+                                             (retry, or a dead replica's) is resolved first with
+                                             the legacy idempotency key, `empty`/`failed` count as
+                                             the day done; and it marks the legacy key `moved`,
+                                             which an earlier replica reads as "done", so it never
+                                             posts a day a new replica took. Turn the setting off
+                                             once no earlier replica runs (48 h later no legacy
+                                             key is left).
     P:last:{slack:T1:C1}              HASH   the channel's delivery memory, kept apart from `sub`
                                              so that it outlives `unsubscribe` (a new subscription
                                              the same day must not post again); expires 7 days
                                              after the last claim or post (bot.store.schedule)
         at  epoch seconds of the last post the platform accepted (the 20-hour gap and the "one
             post per local day" rule of bot.store.schedule are measured from it)
-        k   the claim key last claimed: while it is `claimed` with a live lease, no claim of
-            another local day (another zone's) may start, so a change of time zone during a
-            send cannot make a second post
+        k   the channel's delivery in flight: the claim key last claimed, until its delivery
+            ends (sent, found, given up or superseded; a retry keeps it). While it is set, the
+            engine claims only that key: a send that failed ambiguously or whose replica died
+            is resolved (find_sent, or sent again with its idempotency key) before a claim of
+            another local day (another zone's) may start, so a change of time zone during or
+            after a send cannot make a second post
 
 Global (one slot each; single-key commands only)::
 
@@ -153,6 +174,18 @@ class Keys:
     def claim(self, ch: ChannelRef, timezone: str, local_day: date) -> str:
         """The claim of local date `local_day` in IANA zone `timezone` (no blanks or braces)."""
         return f"{self.prefix}:claim:{{{ch.tag}}}:{timezone}:{local_day.isoformat()}"
+
+    def legacy_claim(self, ch: ChannelRef, local_day: date) -> str:
+        """The claim key versions before zone-keyed claims used (see the schema: rolling upgrade)."""
+        return f"{self.prefix}:claim:{{{ch.tag}}}:{local_day.isoformat()}"
+
+    @staticmethod
+    def parse_claim(key: str) -> tuple[str | None, date]:
+        """(IANA zone, local day) of a claim key; the zone is None for the legacy form.
+        Raises ValueError for a key that is not a claim key."""
+        tail = key[key.rindex("}:") + 2 :]
+        zone, _, day = tail.rpartition(":")
+        return zone or None, date.fromisoformat(day)
 
     def last(self, ch: ChannelRef) -> str:
         return f"{self.prefix}:last:{{{ch.tag}}}"

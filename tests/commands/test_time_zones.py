@@ -90,3 +90,46 @@ async def test_slack_text_takes_a_zone_of_several_words(service: CommandService)
     await notice(service, "subscribe")
     reply = await notice(service, "time 07:15 sao paulo")
     assert reply.lines[0] == "Daily post: 5 papers at 07:15 `America/Sao_Paulo`, every day."
+
+
+async def test_a_stored_zone_this_machine_does_not_know_is_explained(
+    service: CommandService, state: State
+) -> None:
+    """`US/Pacific-New` left tzdata in 2020b: status and time answer, say that no post is made
+    and how to set the zone again, instead of "Something went wrong"."""
+    await notice(service, "subscribe")
+    key = state.keys.sub(CHANNEL)
+    cfg = (await state.redis.hget(key, "cfg")).replace('"tz":"UTC"', '"tz":"US/Pacific-New"')
+    await state.redis.hset(key, "cfg", cfg)
+    for text in ("status", "time 10:00"):
+        reply = await notice(service, text)
+        joined = " ".join(reply.lines)
+        assert "`US/Pacific-New` is not in this server's time-zone database" in joined, reply
+        assert "no daily post is made" in joined and "`/papers time " in joined
+        assert "America/Los_Angeles`" in joined
+        assert not any(line.startswith("Next post") for line in reply.lines)
+    reply = await notice(service, "time 10:00 America/Los_Angeles")
+    assert reply.lines[0] == "Daily post: 5 papers at 10:00 `America/Los_Angeles`, every day."
+    assert not any("not in this server" in line for line in reply.lines)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("9:00 PM EST", "21:00"), ("9pm", "21:00"), ("9 am", "09:00"), ("9:30pm", "21:30"), ("12am", "00:00"),
+     ("12pm", "12:00"), ("0900", "09:00"), ("21h", "21:00"), ("9.30", "09:30")],
+)  # fmt: skip
+async def test_times_as_people_type_them(service: CommandService, typed: str, shown: str) -> None:
+    await notice(service, "subscribe")
+    reply = await notice(service, f"time {typed}")
+    assert reply.title == "Post time changed", reply
+    assert reply.lines[0].startswith(f"Daily post: 5 papers at {shown} ")
+    if typed != "9.30":
+        assert f"`{typed.removesuffix(' EST')}` read as {shown} (24-hour clock)." in reply.lines
+
+
+async def test_a_time_that_is_not_one_says_what_works(service: CommandService) -> None:
+    await notice(service, "subscribe")
+    for typed in ("13pm", "25:00", "0am"):
+        reply = await service.run(f"time {typed}", MANAGER)
+        text = " ".join(getattr(reply, "lines", ())) + str(reply)
+        assert "is not a time of day" in text and "`9am`" in text, reply

@@ -77,7 +77,17 @@ KEY = re.compile(
     r"|^P:seen:slack:[0-9a-f]{24}$|^P:migrations$"
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
-SUB_FIELDS = {"cfg", "v", "created_at", "changed_by", "changed_at", "paused", "paused_reason", "paused_at"}
+SUB_FIELDS = {
+    "cfg",
+    "v",
+    "created_at",
+    "changed_by",
+    "changed_at",
+    "paused",
+    "paused_reason",
+    "paused_at",
+    "active_since",
+}
 
 
 def generate(count: int, strategy: st.SearchStrategy[Any], run_seed: int) -> list[Any]:

@@ -187,3 +187,98 @@ def test_every_suggestion_is_accepted() -> None:
     for typed in ("IST", "CST", "United States", "Australia", "+05:30", "ist", "new", "EST"):
         for choice in timezones.choices(typed):
             assert parse_timezone(choice.zone) == choice.zone, (typed, choice)
+
+
+# --- review of issue 10 kind 4: every item a class ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        # a country is its own zones (zone.tab), not what tzdata links an old name to
+        ("Samoa", "Pacific/Apia"), ("American Samoa", "Pacific/Pago_Pago"), ("Iceland", "Atlantic/Reykjavik"),
+        ("Japan", "Asia/Tokyo"), ("Turkey", "Europe/Istanbul"),
+        # names in other languages and with accents (CLDR), folded
+        ("Türkiye", "Europe/Istanbul"), ("Deutschland", "Europe/Berlin"), ("São Paulo", "America/Sao_Paulo"),
+        ("Zürich", "Europe/Zurich"), ("Bogotá", "America/Bogota"), ("İstanbul", "Europe/Istanbul"),
+        ("München", "Europe/Berlin"), ("Wien", "Europe/Vienna"), ("sao paulo", "America/Sao_Paulo"),
+        # nicknames and old names
+        ("LA", "America/Los_Angeles"), ("SF", "America/Los_Angeles"), ("Bay Area", "America/Los_Angeles"),
+        ("NY", "America/New_York"), ("HCMC", "Asia/Ho_Chi_Minh"), ("Peking", "Asia/Shanghai"),
+        # time-zone names, with or without "Time", and abbreviations with dots or in German
+        ("Eastern", "America/New_York"), ("Eastern Time", "America/New_York"), ("Pacific", "America/Los_Angeles"),
+        ("Central Time", "America/Chicago"), ("Mountain", "America/Denver"), ("E.S.T.", "America/New_York"),
+        ("MEZ", "Europe/Paris"), ("MESZ", "Europe/Paris"),
+    ],
+)  # fmt: skip
+def test_names_people_type(typed: str, zone: str) -> None:
+    found = timezones.resolve(typed)
+    assert found.zone == zone
+    assert found.read_as and f"`{typed}` read as `{zone}`" in found.read_as
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "why"),
+    [
+        ("Korea", "Asia/Seoul", "is in the names of"),
+        ("Brasil", "America/Sao_Paulo", "Brazil has"),
+        ("DE", "Europe/Berlin", "is the country code of Germany"),
+        ("IN", "Asia/Kolkata", "is the country code of India"),
+        ("BR", "America/Sao_Paulo", "is the country code of Brazil"),
+        ("UTC+5:30", "Asia/Kolkata", "not a whole hour"),
+        ("Canada", "America/Toronto", "Canada has"),
+        ("Australia", "Australia/Sydney", "Australia has"),
+    ],
+)
+def test_questions_list_the_region_most_people_mean_first(typed: str, first: str, why: str) -> None:
+    with pytest.raises(timezones.AmbiguousZone) as caught:
+        timezones.resolve(typed)
+    assert why in caught.value.reason and caught.value.choices[0].zone == first
+
+
+def test_a_fixed_offsets_note_suggests_the_most_populous_region_first() -> None:
+    winter = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    facts = timezones.zone_facts("Etc/GMT+5", winter)
+    assert facts.suggestions[0].zone == "America/New_York"
+    assert "Pacific/Easter" not in [c.zone for c in facts.suggestions[:2]]
+
+
+@pytest.mark.parametrize("typed", ["São", "Zür", "Bogotá", "Münch", "İstan"])
+def test_autocomplete_folds_accents(typed: str) -> None:
+    assert timezones.choices(typed), typed
+
+
+LEGACY = ("MET", "CET", "EET", "WET", "EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT")
+
+
+def _readings() -> dict[str, str]:
+    out = {}
+    for name in LEGACY:
+        try:
+            out[name] = timezones.resolve(name).zone
+        except timezones.AmbiguousZone as exc:
+            out[name] = "ask:" + ",".join(c.zone for c in exc.choices)
+    return out
+
+
+def test_legacy_zones_are_never_taken_and_read_the_same_whatever_tz_database() -> None:
+    """The same names with the system's zoneinfo (older: MET is a zone there) and with the tzdata
+    package (2024b+: MET is a link to Brussels), each in a fresh interpreter."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = "import json; from tests.store.test_timezones import _readings; print(json.dumps(_readings()))"
+    results = []
+    for tzpath in (None, ""):  # the machine's default search path; only the tzdata package
+        env = dict(os.environ)
+        if tzpath is not None:
+            env["PYTHONTZPATH"] = tzpath
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        results.append(json.loads(out.stdout))
+    assert results[0] == results[1]
+    for name, zone in results[0].items():
+        assert "/" in zone, (name, zone)  # a region (or a question listing regions), never the legacy zone

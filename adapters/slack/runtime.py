@@ -20,7 +20,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.app import SlackBot, build_app
+from adapters.slack.app import build_app
+from adapters.slack.context import SlackBot
 from adapters.slack.daily import daily_loop
 from adapters.slack.jobs import Jobs
 from adapters.slack.permissions import Permissions

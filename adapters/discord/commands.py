@@ -34,11 +34,11 @@ from bot.commands.language import (
     Topics,
     Unsubscribe,
     Why,
-    normalise,
     parse,
+    visible_text,
 )
+from bot.commands.payloads import discord_reply
 from bot.commands.service import INTERNAL_ERROR
-from bot.render.replies import discord_reply
 from bot.store import ChannelRef, SubscriptionStore
 from bot.typed_text import fold
 
@@ -100,7 +100,7 @@ def message_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _text(value: str | None) -> str | None:
-    cleaned = normalise(value) if value else ""
+    cleaned = visible_text(value) if value else ""
     return cleaned or None
 
 

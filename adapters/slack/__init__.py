@@ -1,7 +1,7 @@
 """The Slack app: `/papers`, its buttons, and the daily channel post, on Bolt for Python (asyncio).
 
 A thin layer over the core: every listener turns a Slack payload into a `bot.commands` call and the
-core's `Reply` into Block Kit (`bot.render.replies.slack_reply`); the daily loop hands the core
+core's `Reply` into Block Kit (`bot.commands.payloads.slack_reply`); the daily loop hands the core
 engine (`bot.daily`) a `send` that posts with `chat.postMessage`.
 
     app.py          builds the Bolt AsyncApp and registers the listeners (`build_app`)

@@ -143,7 +143,7 @@ _JSON_MARKUP_SAFE = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e
 _SEPARATORS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ud800-\udfff]")
 
 
-def normalise(text: str) -> str:
+def visible_text(text: str) -> str:
     """Controls, the zero-width space and lone surrogates as spaces; invisible format characters
     (Unicode Cf: bidi marks and overrides, joiners, soft hyphens, BOM, ...) dropped; whitespace
     collapsed."""
@@ -216,7 +216,7 @@ def parse(text: str) -> Command:
     """
     if len(text) > MAX_INPUT:
         return Help(problem=f"That is {len(text)} characters; commands are at most {MAX_INPUT}.")
-    words = normalise(text).split(" ") if normalise(text) else []
+    words = visible_text(text).split(" ") if visible_text(text) else []
     if not words:
         return ShowPapers()
     head, args = _keyword(words[0]), words[1:]

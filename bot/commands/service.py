@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -132,21 +133,45 @@ class CommandService:
             return INTERNAL_ERROR
 
     async def _answer(self, command: Command, caller: Caller) -> Reply:
-        state, now = self._state, self._clock()
-        if isinstance(command, CHANGES_SETTINGS):
-            if not caller.can_manage:
-                return refused(caller.channel.platform)
-            return await channel_answers.change(
-                command, state.subscriptions, caller.channel, caller.user, now
-            )
-        if isinstance(command, ShowPapers):
-            return await show_papers(command, state.papers, now)
-        if isinstance(command, Why):
-            sub = await state.subscriptions.get(caller.channel)
-            return await why(command, state.papers, sub.topics if sub else (), now)
-        if isinstance(command, Topics):
-            return await channel_answers.topics(state.subscriptions, caller.channel)
-        if isinstance(command, Status):
-            return await channel_answers.status(state.subscriptions, caller.channel, now)
-        assert isinstance(command, Help)
-        return help_notice(command, caller.channel.platform)
+        if isinstance(command, CHANGES_SETTINGS) and not caller.can_manage:
+            return refused(caller.channel.platform)
+        return await HANDLERS[type(command)](self._state, command, caller, self._clock())
+
+
+# How each command is answered: (state, command, caller, now) -> Reply. The command's class is the key.
+Handler = Callable[[State, Any, Caller, datetime], Awaitable[Reply]]
+
+
+async def _change(state: State, command: Any, caller: Caller, now: datetime) -> Reply:
+    return await channel_answers.change(command, state.subscriptions, caller.channel, caller.user, now)
+
+
+async def _show(state: State, command: ShowPapers, caller: Caller, now: datetime) -> Reply:
+    return await show_papers(command, state.papers, now)
+
+
+async def _why(state: State, command: Why, caller: Caller, now: datetime) -> Reply:
+    sub = await state.subscriptions.get(caller.channel)
+    return await why(command, state.papers, sub.topics if sub else (), now)
+
+
+async def _topics(state: State, command: Topics, caller: Caller, now: datetime) -> Reply:
+    return await channel_answers.topics(state.subscriptions, caller.channel)
+
+
+async def _status(state: State, command: Status, caller: Caller, now: datetime) -> Reply:
+    return await channel_answers.status(state.subscriptions, caller.channel, now)
+
+
+async def _help(state: State, command: Help, caller: Caller, now: datetime) -> Reply:
+    return help_notice(command, caller.channel.platform)
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    ShowPapers: _show,
+    Why: _why,
+    Topics: _topics,
+    Status: _status,
+    Help: _help,
+    **dict.fromkeys(CHANGES_SETTINGS, _change),
+}

@@ -33,6 +33,7 @@ from bot.commands.papers import show_papers, why
 from bot.commands.replies import Notice, Reply
 from bot.commands.syntax import spell
 from bot.observability import metrics
+from bot.platforms import platform as platform_named
 from bot.store import NotSubscribed, RedisUnavailable, State, SubscriptionError
 from bot.store.keys import ChannelRef
 
@@ -77,7 +78,7 @@ class Caller:
 
 
 def refused(platform: str) -> Notice:
-    need = "Manage Channels permission" if platform == "discord" else "to be a workspace admin or owner"
+    need = platform_named(platform).manager
     return Notice(
         "Only people who manage this channel can change its daily post",
         (

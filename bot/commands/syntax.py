@@ -11,12 +11,13 @@ checks every spelling against adapters/discord/commands.py).
 from __future__ import annotations
 
 from bot.commands.language import subcommand_of
+from bot.platforms import platform as platform_named
 
 
 def spell(text: str, platform: str) -> str:
     """`text` (a command of the text language, without `/papers`) as typed on `platform`."""
     text = " ".join(text.split())
-    if platform != "discord":
+    if not platform_named(platform).named_options:
         return f"/papers {text}".rstrip()
     head, _, rest = text.partition(" ")
     if not head:

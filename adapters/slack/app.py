@@ -1,7 +1,7 @@
 """The Bolt app: `build_app` wires the listeners to a `SlackBot` (context.py).
 
 Like the bolt-python starter template, app.py imports the listeners and never the reverse; what they
-share lives in context.py. Nothing here talks HTTP or websockets: web.py and socket_mode.py feed it requests.
+share lives in context.py. Nothing here talks HTTP or websockets: http_mode.py and socket_mode.py feed it requests.
 """
 
 from __future__ import annotations

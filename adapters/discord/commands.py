@@ -39,7 +39,7 @@ from bot.commands.language import (
     visible_text,
 )
 from bot.commands.payloads import discord_reply
-from bot.commands.service import INTERNAL_ERROR
+from bot.commands.replies import INTERNAL_ERROR
 from bot.store import ChannelRef, SubscriptionStore
 from bot.typed_text import fold
 

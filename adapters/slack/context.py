@@ -16,7 +16,7 @@ from adapters.slack.jobs import Jobs
 from adapters.slack.permissions import Permissions, PermissionUnknown, unknown_notice
 from adapters.slack.respond import Responder
 from bot.commands import CHANGES_SETTINGS, Caller, Command, CommandService, Reply
-from bot.commands.service import INTERNAL_ERROR
+from bot.commands.replies import INTERNAL_ERROR
 from bot.store import ChannelRef, State
 
 log = logging.getLogger(__name__)

@@ -29,43 +29,19 @@ from bot.commands.language import (
     Why,
     parse,
 )
-from bot.commands.papers import show_papers, why
-from bot.commands.replies import Notice, Reply
-from bot.commands.syntax import spell
+from bot.commands.listings import show_papers, why
+from bot.commands.replies import INTERNAL_ERROR, STORAGE_DOWN, TOO_SLOW, Notice, Reply, refused
 from bot.observability import metrics
-from bot.platforms import platform as platform_named
 from bot.store import NotSubscribed, RedisUnavailable, State, SubscriptionError
 from bot.store.keys import ChannelRef
 
 log = logging.getLogger(__name__)
 
-STORAGE_DOWN = Notice(
-    "I can't reach my storage right now",
-    (
-        "Nothing was changed. Please try again in a minute; if it keeps happening, tell whoever runs papers-bot.",
-    ),
-    tone="error",
-)
-
-TOO_SLOW = Notice(
-    "I couldn't answer in time",
-    (
-        "My storage or Hugging Face is slow to answer right now. Please try again in a minute; "
-        "if you changed a setting, `/papers status` shows whether it took effect.",
-    ),
-    tone="error",
-)
 
 #: Longest a command may take here. The platforms want an answer within 3 s (Slack's ack is sent
 #: earlier, Discord's deferral at 1 s), and a Redis that accepts connections but never answers (a
 #: network partition) would otherwise hold the answer for the client's socket timeout, or longer.
 ANSWER_DEADLINE = 2.0
-
-INTERNAL_ERROR = Notice(
-    "Something went wrong on my side",
-    ("The error was logged. Please try again; nothing was changed unless a confirmation said so.",),
-    tone="error",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +51,6 @@ class Caller:
     channel: ChannelRef
     user: str  # e.g. "slack:U123"; stored as "changed by"
     can_manage: bool
-
-
-def refused(platform: str) -> Notice:
-    need = platform_named(platform).manager
-    return Notice(
-        "Only people who manage this channel can change its daily post",
-        (
-            f"You need {need}. Anyone can use `{spell('', platform)}`, `{spell('topics', platform)}` "
-            f"and `{spell('status', platform)}`.",
-        ),
-        tone="warning",
-    )
 
 
 class CommandService:

@@ -58,8 +58,8 @@ async def serve(kind: str) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
+    from adapters.slack.http_mode import build_web_app
     from adapters.slack.screening import SlackScreen
-    from adapters.slack.web import build_web_app
     from bot.observability.server import HTTPServer
     from bot.settings import load_settings
 

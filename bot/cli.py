@@ -17,21 +17,22 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot import __version__
 from bot.cli_output import ArgumentParser, emit, note, run_cli
 from bot.digest import Digest, build_digest
 from bot.papers import Paper
+from bot.platforms import PLATFORMS
 from bot.ranking import QueryError, TopicQuery
-from bot.render import render_discord, render_slack, render_text
+from bot.render import render_text
 from bot.settings import ConfigError, load_settings
 from bot.source import HFSource, SourceUnavailable, parse_items
 
 LOOKBACK_DAYS = 7  # without --date, walk back this far for the latest day that has a list
 
 # Chat apps live in adapters/; they are imported only when their command runs.
-PLATFORM_COMMANDS = {"slack": "adapters.slack.cli", "discord": "adapters.discord.cli"}
+PLATFORM_COMMANDS = {name: p.cli_module for name, p in PLATFORMS.items()}
 
 
 class CLIError(Exception):
@@ -117,11 +118,14 @@ def _json(digest: Digest) -> str:
     return json.dumps({"date": digest.day.isoformat(), "papers": papers}, ensure_ascii=False, indent=2)
 
 
+def _payloads_json(render: Callable[[Digest], list[dict[str, Any]]]) -> Callable[[Digest], str]:
+    return lambda d: json.dumps(render(d), ensure_ascii=False, indent=2)
+
+
 FORMATS: dict[str, Callable[[Digest], str]] = {
     "text": render_text,
     "json": _json,
-    "slack": lambda d: json.dumps(render_slack(d), ensure_ascii=False, indent=2),
-    "discord": lambda d: json.dumps(render_discord(d), ensure_ascii=False, indent=2),
+    **{name: _payloads_json(p.render) for name, p in PLATFORMS.items()},
 }
 
 
@@ -192,8 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
         "stop-redis", help="stop the embedded Redis (REDIS_URL unset), saving its data; the bot restarts it"
     )
     stop_redis.set_defaults(run=run_stop_redis)
-    for name in PLATFORM_COMMANDS:  # listed for --help; main() hands their arguments to the app
-        commands.add_parser(name, help=f"run the {name.title()} app (`papers-bot {name} --help`)")
+    for name, p in PLATFORMS.items():  # listed for --help; main() hands their arguments to the app
+        commands.add_parser(name, help=f"run the {p.title} app (`papers-bot {name} --help`)")
     return parser
 
 

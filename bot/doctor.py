@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.platforms import PLATFORMS
 from bot.settings import Settings
 from bot.source import HFSource, SourceUnavailable
 from bot.store import RedisUnavailable, connect
 
 CHECK_TIMEOUT = 15.0
-PLATFORM_CHECKS = ("adapters.slack.doctor", "adapters.discord.doctor")
+PLATFORM_CHECKS = tuple(p.doctor_module for p in PLATFORMS.values())
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import aiohttp
 import discord
 
-from adapters.discord.client import PapersBot, create_client, point_discord_py
+from adapters.discord.app import PapersBot, create_client, point_discord_py
 from adapters.discord.permissions import BOT_PERMISSION_NAMES, INSTALL_SCOPES, invite_url
 from bot.cli import CLIError
 from bot.cli_output import ArgumentParser, emit

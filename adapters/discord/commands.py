@@ -24,6 +24,7 @@ from bot.commands import CHANGES_SETTINGS, Caller, Command, CommandService, Noti
 from bot.commands.language import (
     DEFAULT_TOP,
     MAX_TOP,
+    SUBCOMMANDS,
     Help,
     Pause,
     Resume,
@@ -34,11 +35,11 @@ from bot.commands.language import (
     Topics,
     Unsubscribe,
     Why,
-    normalise,
     parse,
+    visible_text,
 )
-from bot.commands.service import INTERNAL_ERROR
-from bot.render.replies import discord_reply
+from bot.commands.payloads import discord_reply
+from bot.commands.replies import INTERNAL_ERROR
 from bot.store import ChannelRef, SubscriptionStore
 from bot.typed_text import fold
 
@@ -67,6 +68,12 @@ FAILED = INTERNAL_ERROR  # an exception outside the service (rendering, Discord)
 Topic = Range[str, 1, 100]
 PAPER_MAX = 300  # an arXiv / Hugging Face link with tracking parameters runs past 100 characters
 Top = Range[int, 1, MAX_TOP]
+
+
+def subcommand(name: str) -> Any:
+    """`app_commands.command` named and described as the `SUBCOMMANDS` entry whose Discord name is `name`."""
+    spec = next(s for s in SUBCOMMANDS if s.discord == name)
+    return app_commands.command(name=name, description=spec.discord_description)
 
 
 def channel_of(interaction: discord.Interaction) -> ChannelRef | None:
@@ -100,7 +107,7 @@ def message_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _text(value: str | None) -> str | None:
-    cleaned = normalise(value) if value else ""
+    cleaned = visible_text(value) if value else ""
     return cleaned or None
 
 
@@ -204,7 +211,7 @@ class PapersCommands(app_commands.Group):
 
     # --- listings ---------------------------------------------------------------------------
 
-    @app_commands.command(name="today", description="The latest day's top papers")
+    @subcommand("today")
     @app_commands.describe(
         top="How many papers (1-20)", topic="Only papers about this, e.g. diffusion -video"
     )
@@ -213,12 +220,12 @@ class PapersCommands(app_commands.Group):
     ) -> None:
         await self.answer(interaction, ShowPapers(when="latest", top=_top(top), query=_text(topic)))
 
-    @app_commands.command(name="top", description="The latest day's top N papers")
+    @subcommand("top")
     @app_commands.describe(count="How many papers (1-20)", topic="Only papers about this")
     async def top(self, interaction: discord.Interaction, count: Top, topic: Topic | None = None) -> None:
         await self.answer(interaction, ShowPapers(when="latest", top=_top(count), query=_text(topic)))
 
-    @app_commands.command(name="date", description="The top papers of one day")
+    @subcommand("date")
     @app_commands.describe(
         day="YYYY-MM-DD or yesterday", top="How many papers (1-20)", topic="Only papers about this"
     )
@@ -233,14 +240,14 @@ class PapersCommands(app_commands.Group):
         command: Command = problem or ShowPapers(when=when, top=_top(top), query=_text(topic))
         await self.answer(interaction, command)
 
-    @app_commands.command(name="week", description="The top papers of the last seven days")
+    @subcommand("week")
     @app_commands.describe(top="How many papers (1-20)", topic="Only papers about this")
     async def week(
         self, interaction: discord.Interaction, top: Top = DEFAULT_TOP, topic: Topic | None = None
     ) -> None:
         await self.answer(interaction, ShowPapers(when="week", top=_top(top), query=_text(topic)))
 
-    @app_commands.command(name="search", description="The latest papers about a topic")
+    @subcommand("search")
     @app_commands.describe(query='Words, "exact phrases", -excluded, OR', top="How many papers (1-20)")
     async def search(self, interaction: discord.Interaction, query: Topic, top: Top = DEFAULT_TOP) -> None:
         text = _text(query)
@@ -249,7 +256,7 @@ class PapersCommands(app_commands.Group):
         )
         await self.answer(interaction, command)
 
-    @app_commands.command(name="why", description="Why a paper ranks where it does")
+    @subcommand("why")
     @app_commands.describe(paper="arXiv id or arXiv / Hugging Face link, e.g. 2510.12586")
     async def why(self, interaction: discord.Interaction, paper: Range[str, 1, PAPER_MAX]) -> None:
         parsed = parse(f"why {_text(paper) or ''}")
@@ -257,26 +264,22 @@ class PapersCommands(app_commands.Group):
 
     # --- this channel's daily post ------------------------------------------------------------
 
-    @app_commands.command(
-        name="subscribe", description="Daily papers in this channel, optionally about a topic"
-    )
+    @subcommand("subscribe")
     @app_commands.describe(topic='Follow this topic, e.g. diffusion or "efficient inference"')
     async def subscribe(self, interaction: discord.Interaction, topic: Topic | None = None) -> None:
         await self.answer(interaction, Subscribe(_text(topic)))
 
-    @app_commands.command(
-        name="unsubscribe", description="Stop following a topic, or `all` to stop the daily post"
-    )
+    @subcommand("unsubscribe")
     @app_commands.describe(topic="A topic this channel follows, or all")
     async def unsubscribe(self, interaction: discord.Interaction, topic: Topic) -> None:
         text = _text(topic) or ""
         await self.answer(interaction, Unsubscribe("all" if fold(text).lower() == "all" else text))
 
-    @app_commands.command(name="topics", description="The topics this channel follows")
+    @subcommand("topics")
     async def topics(self, interaction: discord.Interaction) -> None:
         await self.answer(interaction, Topics())
 
-    @app_commands.command(name="time", description="When the daily post comes")
+    @subcommand("time")
     @app_commands.describe(
         time="24-hour HH:MM, e.g. 09:00", timezone="City, country or time zone, e.g. Berlin"
     )
@@ -285,24 +288,24 @@ class PapersCommands(app_commands.Group):
     ) -> None:
         await self.answer(interaction, SetTime(time.strip(), _text(timezone)))
 
-    @app_commands.command(name="count", description="How many papers the daily post has")
+    @subcommand("count")
     @app_commands.describe(count="Papers per post (1-20)")
     async def count(self, interaction: discord.Interaction, count: Top) -> None:
         await self.answer(interaction, SetCount(count))
 
-    @app_commands.command(name="pause", description="Pause the daily post")
+    @subcommand("pause")
     async def pause(self, interaction: discord.Interaction) -> None:
         await self.answer(interaction, Pause())
 
-    @app_commands.command(name="resume", description="Resume the daily post")
+    @subcommand("resume")
     async def resume(self, interaction: discord.Interaction) -> None:
         await self.answer(interaction, Resume())
 
-    @app_commands.command(name="status", description="This channel's settings, next and last post")
+    @subcommand("status")
     async def status(self, interaction: discord.Interaction) -> None:
         await self.answer(interaction, Status())
 
-    @app_commands.command(name="help", description="What papers-bot can do")
+    @subcommand("help")
     async def help(self, interaction: discord.Interaction) -> None:
         await self.answer(interaction, Help())
 

@@ -1,6 +1,6 @@
 """The daily post on Discord: the `send` the core engine calls, and which channels a process takes.
 
-The loop itself is the shared `bot.daily.loop.DailyLoop` (client.py wires it).
+The loop itself is the shared `bot.daily.loop.DailyLoop` (app.py wires it).
 
 `send` posts the rendered digest (one or more messages, in order) with a `nonce` and
 `enforce_nonce`, so a retry of the same day's post within Discord's nonce window returns the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import discord
 
-from adapters.discord.client import PapersBot, point_discord_py
+from adapters.discord.app import PapersBot, point_discord_py
 from bot.doctor import Check
 from bot.settings import Settings
 

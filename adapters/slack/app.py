@@ -1,92 +1,23 @@
-"""The Bolt app: what the listeners share (`SlackBot`) and `build_app`, which wires them up.
+"""The Bolt app: `build_app` wires the listeners to a `SlackBot` (context.py).
 
-Like the bolt-python starter template, the app object is built here and the listeners register
-themselves (`adapters.slack.listeners.register`). Nothing here talks HTTP or websockets: web.py
-and socket_mode.py feed it requests.
+Like the bolt-python starter template, app.py imports the listeners and never the reverse; what they
+share lives in context.py. Nothing here talks HTTP or websockets: http_mode.py and socket_mode.py feed it requests.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
-from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.jobs import Jobs
-from adapters.slack.permissions import Permissions, PermissionUnknown, unknown_notice
-from adapters.slack.respond import Responder
-from bot.commands import CHANGES_SETTINGS, Caller, Command, CommandService, Reply
-from bot.commands.service import INTERNAL_ERROR
-from bot.store import ChannelRef, State
-
-log = logging.getLogger(__name__)
-
-PLATFORM = "slack"
-SEEN_SECONDS = 30 * 60  # a response_url lives 30 minutes: no redelivery is useful after that
-SEEN_WAIT = 0.5  # seconds for that check; a Redis that does not answer must not delay the answer
-MIN_ANSWER_TIME = 0.25  # seconds the core always gets, however long the checks before it took
-
-SOMETHING_WENT_WRONG = INTERNAL_ERROR  # an exception outside the service (rendering, Slack)
-
-
-@dataclass
-class SlackBot:
-    """Everything a listener needs: the core service, permissions, the responder and the job runner."""
-
-    state: State
-    client: AsyncWebClient
-    service: CommandService
-    permissions: Permissions
-    responder: Responder
-    jobs: Jobs = field(default_factory=Jobs)
-
-    async def first_time(self, *parts: str | None) -> bool:
-        """False when this delivery (e.g. a trigger_id) was already handled, by any replica.
-
-        Slack redelivers a request it thinks was not acknowledged (X-Slack-Retry-Num; a Socket
-        Mode envelope's retry_attempt) with the same payload; answering it again would post twice.
-        Key: P:seen:slack:<hash> (bot/store/keys.py), a 30-minute marker. Redis down or silent for
-        SEEN_WAIT seconds: answer anyway (never drop).
-        """
-        if not all(parts):
-            return True
-        digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()  # type: ignore[arg-type]
-        key = self.state.keys.seen("slack", digest)
-        try:
-            async with asyncio.timeout(SEEN_WAIT):
-                return bool(await self.state.redis.set(key, "1", nx=True, ex=SEEN_SECONDS))
-        except Exception as exc:
-            log.warning("could not check for a redelivery (%s); answering", str(exc) or type(exc).__name__)
-            return True
-
-    async def answer(self, command: Command, *, team: str, channel: str, user: str, since: float) -> Reply:
-        """The core's answer to `command`, asking Slack about the user only for settings changes.
-
-        `since` is the time.monotonic() at which the request arrived: the redelivery check and
-        users.info count against the service's deadline, so the user hears back within it even
-        when Redis or Slack is slow.
-        """
-        can_manage = False
-        if isinstance(command, CHANGES_SETTINGS):
-            try:
-                can_manage = await self.permissions.can_manage(team, user)
-            except PermissionUnknown as exc:
-                return unknown_notice(str(exc))
-        caller = Caller(ChannelRef(PLATFORM, team, channel), f"{PLATFORM}:{user}", can_manage)
-        left = self.service.deadline - (time.monotonic() - since)
-        return await self.service.answer(command, caller, deadline=max(left, MIN_ANSWER_TIME))
+from adapters.slack.context import SlackBot
+from adapters.slack.listeners import register
 
 
 def build_app(bot: SlackBot, *, signing_secret: str) -> AsyncApp:
     """The Bolt app for HTTP mode (requests verified with `signing_secret`) and Socket Mode."""
-    from adapters.slack.listeners import register
-
     logger = logging.getLogger("adapters.slack.bolt")
     if not any(isinstance(f, _DropClientTokenWarning) for f in logger.filters):
         logger.addFilter(_DropClientTokenWarning())

@@ -15,7 +15,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.webapi import retry_handlers
 from bot.commands import Listing, Reply
-from bot.render.replies import slack_reply
+from bot.commands.payloads import slack_reply
 
 log = logging.getLogger(__name__)
 

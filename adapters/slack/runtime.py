@@ -20,14 +20,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.app import SlackBot, build_app
+from adapters.slack.app import build_app
+from adapters.slack.context import SlackBot
 from adapters.slack.daily import daily_loop
+from adapters.slack.http_mode import build_web_app
 from adapters.slack.jobs import Jobs
 from adapters.slack.permissions import Permissions
 from adapters.slack.respond import Responder
 from adapters.slack.screening import SlackScreen
 from adapters.slack.socket_mode import SocketModeRunner
-from adapters.slack.web import build_web_app
 from adapters.slack.webapi import TOKEN_PROBLEMS, build_client, error_code, new_session
 from bot.commands import CommandService
 from bot.daily.loop import DailyLoop

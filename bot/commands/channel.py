@@ -9,9 +9,9 @@ from bot.commands.language import Pause, Resume, SetCount, SetTime, Subscribe, U
 from bot.commands.replies import Notice, Reply, quote
 from bot.commands.syntax import spell
 from bot.ranking import QueryError, TopicQuery
-from bot.render.textkit import format_day, plural
 from bot.store import ChannelRef, ChannelStatus, Subscription, SubscriptionStore, timezones
 from bot.store.schedule import MIN_GAP
+from bot.text_format import format_day, plural
 
 
 def not_subscribed(platform: str) -> Notice:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from bot.commands.language import Help
+from bot.commands.language import SUBCOMMANDS, Help
 from bot.commands.replies import Notice, quote
 from bot.commands.syntax import spell
 
+
+def _lines() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The help fragments of SUBCOMMANDS, grouped by their help line and joined with " · "."""
+    grouped: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+    for subcommand in SUBCOMMANDS:
+        if subcommand.help is not None:
+            grouped.setdefault(subcommand.help_line, []).append(subcommand.help)
+    return tuple(
+        (" · ".join(template for template, _ in parts), tuple(c for _, commands in parts for c in commands))
+        for _, parts in sorted(grouped.items())
+    )
+
+
 # Each line: a template and the commands (in the text language) that fill it, spelled per platform.
-LINES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("{} the latest day's top 5 · {} · {} · {} · {}", ("", "top 10", "2025-10-15", "yesterday", "week")),
-    ("{} or just {}: papers about a topic", ("search QUERY", "diffusion -video")),
-    (
-        "{} this channel gets the daily post · {} adds a topic",
-        ("subscribe", 'subscribe "efficient inference"'),
-    ),
-    ("{} or {} · {}", ("unsubscribe TOPIC", "unsubscribe all", "topics")),
-    ("{} · {} · {} · {}", ("time 09:00 Europe/Berlin", "count 5", "pause", "resume")),
-    ("{} this channel's settings · {} why a paper ranks where it does", ("status", "why 2510.12586")),
-)
+LINES: tuple[tuple[str, tuple[str, ...]], ...] = _lines()
 TOPIC_LANGUAGE = 'Topics: words (all must match), `"exact phrases"`, `-excluded`, `OR` between alternatives.'
 
 

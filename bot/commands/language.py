@@ -4,6 +4,10 @@
 cannot make sense of becomes `Help` with the problem and the closest command, so every adapter can
 always answer something useful. Values are checked for shape here (a number, a date); rules about
 settings (ranges, time zones, topic limits) live with the subscription store.
+
+`SUBCOMMANDS` defines each subcommand once (its words, how its arguments are read, whether it changes
+settings, its help line and its Discord spelling); the parser, help, the spellings and
+`CHANGES_SETTINGS` are derived from it (docs/adding-a-subcommand.md).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -117,25 +122,6 @@ Command = (
     ShowPapers | Subscribe | Unsubscribe | Topics | SetTime | SetCount | Pause | Resume | Status | Why | Help
 )
 
-# Commands that change a channel's settings: only channel managers may run them.
-CHANGES_SETTINGS = (Subscribe, Unsubscribe, SetTime, SetCount, Pause, Resume)
-
-KEYWORDS = (
-    "top",
-    "yesterday",
-    "week",
-    "search",
-    "subscribe",
-    "unsubscribe",
-    "topics",
-    "time",
-    "count",
-    "pause",
-    "resume",
-    "status",
-    "why",
-    "help",
-)
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _MERIDIEM = re.compile(r"^[ap]\.?m\.?$", re.IGNORECASE)  # the `PM` of `time 9:00 PM`
 _JSON_MARKUP_SAFE = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e"})
@@ -144,7 +130,7 @@ _JSON_MARKUP_SAFE = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e
 _SEPARATORS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ud800-\udfff]")
 
 
-def normalise(text: str) -> str:
+def visible_text(text: str) -> str:
     """Controls, the zero-width space and lone surrogates as spaces; invisible format characters
     (Unicode Cf: bidi marks and overrides, joiners, soft hyphens, BOM, ...) dropped; whitespace
     collapsed."""
@@ -208,6 +194,189 @@ def _unknown(words: list[str]) -> Help:
     return Help(problem=f"I don't know `{first}`.", suggestion=suggestion)
 
 
+def _search(words: list[str]) -> Command:
+    rest = " ".join(words[1:])
+    return (
+        ShowPapers(query=rest)
+        if rest
+        else Help(problem="`search` needs a query.", suggestion="search diffusion")
+    )
+
+
+def _subscribe(words: list[str]) -> Command:
+    return Subscribe(" ".join(words[1:]) or None)
+
+
+def _unsubscribe(words: list[str]) -> Command:
+    rest = " ".join(words[1:])
+    if not rest:
+        return Help(problem="Say which topic to drop, or `all`.", suggestion="unsubscribe all")
+    return Unsubscribe("all" if _keyword(rest) == "all" else rest)
+
+
+def _time(words: list[str]) -> Command:
+    args = words[1:]
+    if not args:
+        return Help(
+            problem="Use `time HH:MM` and optionally a time zone.", suggestion="time 09:00 Europe/Berlin"
+        )
+    clock = 2 if len(args) > 1 and _MERIDIEM.match(fold(args[1])) else 1  # `9:00 PM EST`
+    return SetTime(fold(" ".join(args[:clock])), fold(" ".join(args[clock:])) or None)  # zones: `New York`
+
+
+def _count(words: list[str]) -> Command:
+    args = words[1:]
+    count = _number(args[0], "number of papers per post", 1, MAX_TOP) if len(args) == 1 else None
+    if not isinstance(count, int):
+        return count or Help(problem="Use `count N` with N from 1 to 20.", suggestion="count 5")
+    return SetCount(count)
+
+
+def _why(words: list[str]) -> Command:
+    paper_id = parse_paper_id(" ".join(words[1:]))
+    if paper_id is None:
+        return Help(
+            problem="Use `why` with an arXiv id or a paper link, e.g. `why 2510.12586`.",
+            suggestion="why 2510.12586",
+        )
+    return Why(paper_id)
+
+
+def _bare(command: type[Command]) -> Callable[[list[str]], Command]:
+    """The reader of a subcommand that takes no arguments."""
+
+    def read(words: list[str]) -> Command:
+        if len(words) > 1:
+            head = _keyword(words[0])
+            return Help(problem=f"`{head}` takes no arguments.", suggestion=head)
+        return command()
+
+    return read
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordOption:
+    """A Discord option filled from the text language: `placeholder` is shown when no value was typed
+    (None: the option is left out)."""
+
+    name: str
+    placeholder: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subcommand:
+    """One `/papers` subcommand, defined once.
+
+    `words` start it in the text language and are offered as corrections of typos; `aliases` start it
+    too but are never offered; `pattern` starts it when the first word matches (dates). `read` turns
+    the typed words (the first one included) into a Command; `command` is the class it makes, and
+    `changes_settings` makes it a manager-only command. `help` is its fragment of the help text (a
+    template and the example commands that fill it), joined with " · " to the others of `help_line`.
+    On Discord it is the subcommand `discord`, whose `discord_options` take the text after the first
+    word (each but the last one word, the last the rest) or, with `discord_from_head`, the first word
+    itself; `discord_description` is shown in Discord's command picker.
+    """
+
+    words: tuple[str, ...]
+    command: type[Command]
+    read: Callable[[list[str]], Command]
+    discord: str
+    discord_description: str
+    discord_options: tuple[DiscordOption, ...] = ()
+    discord_from_head: bool = False
+    aliases: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    changes_settings: bool = False
+    help: tuple[str, tuple[str, ...]] | None = None
+    help_line: int = 0
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        (), ShowPapers, _listing, "today", "The latest day's top papers",
+        (DiscordOption("topic"),), aliases=("today", "latest"),
+        help=("{} the latest day's top 5", ("",)), help_line=0,
+    ),
+    Subcommand(
+        ("top",), ShowPapers, _listing, "top", "The latest day's top N papers",
+        (DiscordOption("count"),), help=("{} · {}", ("top 10", "2025-10-15")), help_line=0,
+    ),
+    Subcommand(
+        ("yesterday",), ShowPapers, _listing, "date", "The top papers of one day",
+        (DiscordOption("day"),), discord_from_head=True, pattern=_DATE,
+        help=("{}", ("yesterday",)), help_line=0,
+    ),
+    Subcommand(
+        ("week",), ShowPapers, _listing, "week", "The top papers of the last seven days",
+        (DiscordOption("topic"),), help=("{}", ("week",)), help_line=0,
+    ),
+    Subcommand(
+        ("search",), ShowPapers, _search, "search", "The latest papers about a topic",
+        (DiscordOption("query"),),
+        help=("{} or just {}: papers about a topic", ("search QUERY", "diffusion -video")), help_line=1,
+    ),
+    Subcommand(
+        ("subscribe",), Subscribe, _subscribe, "subscribe", "Daily papers in this channel, optionally about a topic",
+        (DiscordOption("topic"),), changes_settings=True,
+        help=(
+            "{} this channel gets the daily post · {} adds a topic",
+            ("subscribe", 'subscribe "efficient inference"'),
+        ),
+        help_line=2,
+    ),
+    Subcommand(
+        ("unsubscribe",), Unsubscribe, _unsubscribe, "unsubscribe",
+        "Stop following a topic, or `all` to stop the daily post",
+        (DiscordOption("topic"),), changes_settings=True,
+        help=("{} or {}", ("unsubscribe TOPIC", "unsubscribe all")), help_line=3,
+    ),
+    Subcommand(
+        ("topics",), Topics, _bare(Topics), "topics", "The topics this channel follows",
+        help=("{}", ("topics",)), help_line=3,
+    ),
+    Subcommand(
+        ("time",), SetTime, _time, "time", "When the daily post comes",
+        (DiscordOption("time", "HH:MM"), DiscordOption("timezone")), changes_settings=True,
+        help=("{}", ("time 09:00 Europe/Berlin",)), help_line=4,
+    ),
+    Subcommand(
+        ("count",), SetCount, _count, "count", "How many papers the daily post has",
+        (DiscordOption("count"),), changes_settings=True, help=("{}", ("count 5",)), help_line=4,
+    ),
+    Subcommand(
+        ("pause",), Pause, _bare(Pause), "pause", "Pause the daily post",
+        changes_settings=True, help=("{}", ("pause",)), help_line=4,
+    ),
+    Subcommand(
+        ("resume",), Resume, _bare(Resume), "resume", "Resume the daily post",
+        changes_settings=True, help=("{}", ("resume",)), help_line=4,
+    ),
+    Subcommand(
+        ("status",), Status, _bare(Status), "status", "This channel's settings, next and last post",
+        help=("{} this channel's settings", ("status",)), help_line=5,
+    ),
+    Subcommand(
+        ("why",), Why, _why, "why", "Why a paper ranks where it does",
+        (DiscordOption("paper"),), help=("{} why a paper ranks where it does", ("why 2510.12586",)), help_line=5,
+    ),
+    Subcommand(("help",), Help, lambda words: Help(), "help", "What papers-bot can do", aliases=("?",)),
+)  # fmt: skip
+
+# Commands that change a channel's settings: only channel managers may run them.
+CHANGES_SETTINGS: tuple[type[Command], ...] = tuple(s.command for s in SUBCOMMANDS if s.changes_settings)
+# The command words, offered as corrections of typos.
+KEYWORDS: tuple[str, ...] = tuple(word for s in SUBCOMMANDS for word in s.words)
+_BY_WORD = {word: s for s in SUBCOMMANDS for word in (*s.words, *s.aliases)}
+
+
+def subcommand_of(head: str) -> Subcommand | None:
+    """The subcommand a first word (as the language spells it, see `_keyword`) starts, if any."""
+    found = _BY_WORD.get(head)
+    if found is None:
+        found = next((s for s in SUBCOMMANDS if s.pattern and s.pattern.match(head)), None)
+    return found
+
+
 def parse(text: str) -> Command:
     """Parse the text after `/papers`. Never raises.
 
@@ -217,53 +386,13 @@ def parse(text: str) -> Command:
     """
     if len(text) > MAX_INPUT:
         return Help(problem=f"That is {len(text)} characters; commands are at most {MAX_INPUT}.")
-    words = normalise(text).split(" ") if normalise(text) else []
+    words = visible_text(text).split(" ") if visible_text(text) else []
     if not words:
         return ShowPapers()
-    head, args = _keyword(words[0]), words[1:]
-    rest = " ".join(args)
-    if head in ("help", "?"):
-        return Help()
-    if head in ("top", "yesterday", "week", "today", "latest") or _DATE.match(head):
-        return _listing(words)
-    if head == "search":
-        return (
-            ShowPapers(query=rest)
-            if rest
-            else Help(problem="`search` needs a query.", suggestion="search diffusion")
-        )
-    if head == "subscribe":
-        return Subscribe(rest or None)
-    if head == "unsubscribe":
-        if not rest:
-            return Help(problem="Say which topic to drop, or `all`.", suggestion="unsubscribe all")
-        return Unsubscribe("all" if _keyword(rest) == "all" else rest)
-    if head in ("topics", "status", "pause", "resume") and not args:
-        return {"topics": Topics, "status": Status, "pause": Pause, "resume": Resume}[head]()
-    if head == "time":
-        if not args:
-            return Help(
-                problem="Use `time HH:MM` and optionally a time zone.", suggestion="time 09:00 Europe/Berlin"
-            )
-        clock = 2 if len(args) > 1 and _MERIDIEM.match(fold(args[1])) else 1  # `9:00 PM EST`
-        return SetTime(
-            fold(" ".join(args[:clock])), fold(" ".join(args[clock:])) or None
-        )  # zones: `New York`
-    if head == "count":
-        count = _number(args[0], "number of papers per post", 1, MAX_TOP) if len(args) == 1 else None
-        if not isinstance(count, int):
-            return count or Help(problem="Use `count N` with N from 1 to 20.", suggestion="count 5")
-        return SetCount(count)
-    if head == "why":
-        paper_id = parse_paper_id(rest)
-        if paper_id is None:
-            return Help(
-                problem="Use `why` with an arXiv id or a paper link, e.g. `why 2510.12586`.",
-                suggestion="why 2510.12586",
-            )
-        return Why(paper_id)
-    if head in ("topics", "status", "pause", "resume"):
-        return Help(problem=f"`{head}` takes no arguments.", suggestion=head)
-    if head not in KEYWORDS and difflib.get_close_matches(head, KEYWORDS, n=1, cutoff=0.75):
+    head = _keyword(words[0])
+    subcommand = subcommand_of(head)
+    if subcommand is not None:
+        return subcommand.read(words)
+    if difflib.get_close_matches(head, KEYWORDS, n=1, cutoff=0.75):
         return _unknown(words)
     return ShowPapers(query=" ".join(words))  # bare words are a topic query: `/papers diffusion -video`

@@ -1,7 +1,8 @@
 """Platform-neutral answers to commands; each adapter renders them with bot.render.
 
-Notice lines use one bit of markup, `code spans`, for commands and values. Text that came from
-outside (topics, time zones) must go through `quote()` so it cannot close a span or ping anyone;
+The stock replies every platform may give (storage down, too slow, an internal error, a refused
+settings change) are here too. Notice lines use one bit of markup, `code spans`, for commands and
+values. Text that came from outside (topics, time zones) must go through `quote()` so it cannot close a span or ping anyone;
 the renderers escape everything else for their platform.
 """
 
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.commands.language import ShowPapers
+from bot.commands.syntax import spell
 from bot.digest import Digest
+from bot.platforms import platform as platform_named
 
 Tone = Literal["info", "ok", "warning", "error"]
 
@@ -44,3 +47,41 @@ class Listing:
 
 
 Reply = Notice | Listing
+
+# --- stock replies ---
+
+STORAGE_DOWN = Notice(
+    "I can't reach my storage right now",
+    (
+        "Nothing was changed. Please try again in a minute; if it keeps happening, tell whoever runs papers-bot.",
+    ),
+    tone="error",
+)
+
+TOO_SLOW = Notice(
+    "I couldn't answer in time",
+    (
+        "My storage or Hugging Face is slow to answer right now. Please try again in a minute; "
+        "if you changed a setting, `/papers status` shows whether it took effect.",
+    ),
+    tone="error",
+)
+
+INTERNAL_ERROR = Notice(
+    "Something went wrong on my side",
+    ("The error was logged. Please try again; nothing was changed unless a confirmation said so.",),
+    tone="error",
+)
+
+
+def refused(platform: str) -> Notice:
+    """The answer to a settings change by someone who may not manage the channel."""
+    need = platform_named(platform).manager
+    return Notice(
+        "Only people who manage this channel can change its daily post",
+        (
+            f"You need {need}. Anyone can use `{spell('', platform)}`, `{spell('topics', platform)}` "
+            f"and `{spell('status', platform)}`.",
+        ),
+        tone="warning",
+    )

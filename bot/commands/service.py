@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.exceptions import RedisError
 
@@ -28,42 +29,19 @@ from bot.commands.language import (
     Why,
     parse,
 )
-from bot.commands.papers import show_papers, why
-from bot.commands.replies import Notice, Reply
-from bot.commands.syntax import spell
+from bot.commands.listings import show_papers, why
+from bot.commands.replies import INTERNAL_ERROR, STORAGE_DOWN, TOO_SLOW, Notice, Reply, refused
 from bot.observability import metrics
 from bot.store import NotSubscribed, RedisUnavailable, State, SubscriptionError
 from bot.store.keys import ChannelRef
 
 log = logging.getLogger(__name__)
 
-STORAGE_DOWN = Notice(
-    "I can't reach my storage right now",
-    (
-        "Nothing was changed. Please try again in a minute; if it keeps happening, tell whoever runs papers-bot.",
-    ),
-    tone="error",
-)
-
-TOO_SLOW = Notice(
-    "I couldn't answer in time",
-    (
-        "My storage or Hugging Face is slow to answer right now. Please try again in a minute; "
-        "if you changed a setting, `/papers status` shows whether it took effect.",
-    ),
-    tone="error",
-)
 
 #: Longest a command may take here. The platforms want an answer within 3 s (Slack's ack is sent
 #: earlier, Discord's deferral at 1 s), and a Redis that accepts connections but never answers (a
 #: network partition) would otherwise hold the answer for the client's socket timeout, or longer.
 ANSWER_DEADLINE = 2.0
-
-INTERNAL_ERROR = Notice(
-    "Something went wrong on my side",
-    ("The error was logged. Please try again; nothing was changed unless a confirmation said so.",),
-    tone="error",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +51,6 @@ class Caller:
     channel: ChannelRef
     user: str  # e.g. "slack:U123"; stored as "changed by"
     can_manage: bool
-
-
-def refused(platform: str) -> Notice:
-    need = "Manage Channels permission" if platform == "discord" else "to be a workspace admin or owner"
-    return Notice(
-        "Only people who manage this channel can change its daily post",
-        (
-            f"You need {need}. Anyone can use `{spell('', platform)}`, `{spell('topics', platform)}` "
-            f"and `{spell('status', platform)}`.",
-        ),
-        tone="warning",
-    )
 
 
 class CommandService:
@@ -132,21 +98,45 @@ class CommandService:
             return INTERNAL_ERROR
 
     async def _answer(self, command: Command, caller: Caller) -> Reply:
-        state, now = self._state, self._clock()
-        if isinstance(command, CHANGES_SETTINGS):
-            if not caller.can_manage:
-                return refused(caller.channel.platform)
-            return await channel_answers.change(
-                command, state.subscriptions, caller.channel, caller.user, now
-            )
-        if isinstance(command, ShowPapers):
-            return await show_papers(command, state.papers, now)
-        if isinstance(command, Why):
-            sub = await state.subscriptions.get(caller.channel)
-            return await why(command, state.papers, sub.topics if sub else (), now)
-        if isinstance(command, Topics):
-            return await channel_answers.topics(state.subscriptions, caller.channel)
-        if isinstance(command, Status):
-            return await channel_answers.status(state.subscriptions, caller.channel, now)
-        assert isinstance(command, Help)
-        return help_notice(command, caller.channel.platform)
+        if isinstance(command, CHANGES_SETTINGS) and not caller.can_manage:
+            return refused(caller.channel.platform)
+        return await HANDLERS[type(command)](self._state, command, caller, self._clock())
+
+
+# How each command is answered: (state, command, caller, now) -> Reply. The command's class is the key.
+Handler = Callable[[State, Any, Caller, datetime], Awaitable[Reply]]
+
+
+async def _change(state: State, command: Any, caller: Caller, now: datetime) -> Reply:
+    return await channel_answers.change(command, state.subscriptions, caller.channel, caller.user, now)
+
+
+async def _show(state: State, command: ShowPapers, caller: Caller, now: datetime) -> Reply:
+    return await show_papers(command, state.papers, now)
+
+
+async def _why(state: State, command: Why, caller: Caller, now: datetime) -> Reply:
+    sub = await state.subscriptions.get(caller.channel)
+    return await why(command, state.papers, sub.topics if sub else (), now)
+
+
+async def _topics(state: State, command: Topics, caller: Caller, now: datetime) -> Reply:
+    return await channel_answers.topics(state.subscriptions, caller.channel)
+
+
+async def _status(state: State, command: Status, caller: Caller, now: datetime) -> Reply:
+    return await channel_answers.status(state.subscriptions, caller.channel, now)
+
+
+async def _help(state: State, command: Help, caller: Caller, now: datetime) -> Reply:
+    return help_notice(command, caller.channel.platform)
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    ShowPapers: _show,
+    Why: _why,
+    Topics: _topics,
+    Status: _status,
+    Help: _help,
+    **dict.fromkeys(CHANGES_SETTINGS, _change),
+}

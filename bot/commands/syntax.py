@@ -4,45 +4,39 @@ Answers name commands in the shared text language (`top 10`, `time 09:00 Europe/
 has one text field after `/papers`, so that is what a Slack user types. Discord has subcommands
 with named options, so the same command is `/papers top count:10` or
 `/papers time time:09:00 timezone:Europe/Berlin` there. `spell` writes one for the platform that
-asked; the Discord names must match adapters/discord/commands.py (a test checks every spelling).
+asked, from the Discord spelling of each subcommand in `bot.commands.language.SUBCOMMANDS` (a test
+checks every spelling against adapters/discord/commands.py).
 """
 
 from __future__ import annotations
 
-import re
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# text-language head -> (Discord subcommand, the option that takes the rest of the text)
-_DISCORD_OPTION = {
-    "today": ("today", "topic"),
-    "top": ("top", "count"),
-    "week": ("week", "topic"),
-    "search": ("search", "query"),
-    "subscribe": ("subscribe", "topic"),
-    "unsubscribe": ("unsubscribe", "topic"),
-    "count": ("count", "count"),
-    "why": ("why", "paper"),
-}
-_DISCORD_BARE = {"topics", "pause", "resume", "status", "help"}
+from bot.commands.language import subcommand_of
+from bot.platforms import platform as platform_named
 
 
 def spell(text: str, platform: str) -> str:
     """`text` (a command of the text language, without `/papers`) as typed on `platform`."""
     text = " ".join(text.split())
-    if platform != "discord":
+    if not platform_named(platform).named_options:
         return f"/papers {text}".rstrip()
     head, _, rest = text.partition(" ")
     if not head:
         return "/papers today"
-    if head in _DISCORD_BARE:
-        return f"/papers {head}"
-    if head == "time":
-        clock, _, zone = rest.partition(" ")
-        options = [f"time:{clock or 'HH:MM'}"] + ([f"timezone:{zone}"] if zone else [])
-        return " ".join(["/papers time", *options])
-    if head in _DISCORD_OPTION:
-        subcommand, option = _DISCORD_OPTION[head]
-        return f"/papers {subcommand} {option}:{rest}" if rest else f"/papers {subcommand}"
-    if _DATE.match(head) or head == "yesterday":
-        return f"/papers date day:{head}"
-    return f"/papers today topic:{text}"  # bare words are a topic query
+    subcommand = subcommand_of(head)
+    if subcommand is None:
+        return f"/papers today topic:{text}"  # bare words are a topic query
+    options = subcommand.discord_options
+    values = [head] if subcommand.discord_from_head else _split(rest, len(options))
+    typed = [
+        f"{option.name}:{value or option.placeholder}"
+        for option, value in zip(options, values, strict=False)
+        if value or option.placeholder
+    ]
+    return " ".join([f"/papers {subcommand.discord}", *typed])
+
+
+def _split(rest: str, count: int) -> list[str]:
+    """`rest` for `count` options: one word for each but the last, the rest of the text for the last."""
+    if count == 0:
+        return []
+    return rest.split(" ", count - 1) if rest else [""] * count

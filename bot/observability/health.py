@@ -10,17 +10,44 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 
-from bot.daily.loop import DailyLoop
 from bot.observability.server import HTTPLimits, HTTPServer
-from bot.source.hf_client import HFSource
 
 REDIS_PING_TIMEOUT = 1.0
+
+
+class _AsDict(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+class PassStatus(Protocol):
+    """What /healthz shows of the daily loop (bot.daily.loop.DailyLoop). Health reads the loop and
+    the source through these protocols: observability sits below both in the layers (pyproject.toml)."""
+
+    @property
+    def last_run_at(self) -> datetime | None: ...
+    @property
+    def last_error(self) -> str | None: ...
+    @property
+    def last_report(self) -> _AsDict | None: ...
+
+
+class FetchStatus(Protocol):
+    """What /healthz shows of the Hugging Face source (bot.source.hf_client.HFSource)."""
+
+    @property
+    def last_ok_at(self) -> datetime | None: ...
+    @property
+    def last_error_at(self) -> datetime | None: ...
+    @property
+    def last_error(self) -> str | None: ...
+    @property
+    def limited_until(self) -> datetime | None: ...
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -30,8 +57,8 @@ def _iso(moment: datetime | None) -> str | None:
 @dataclass
 class Health:
     redis: Redis
-    source: HFSource | None = None
-    loop: DailyLoop | None = None
+    source: FetchStatus | None = None
+    loop: PassStatus | None = None
 
     async def report(self) -> tuple[bool, dict[str, Any]]:
         try:

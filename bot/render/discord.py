@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.render import limits as L
 from bot.render.escape import discord_escape, safe_url
-from bot.render.textkit import compact, fit, format_day, plural
 from bot.render.view import empty_message, paper_view, topics_line
+from bot.text_format import compact, fit, format_day, plural
 
 if TYPE_CHECKING:
     from bot.digest import Digest

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.render import limits as L
 from bot.render.escape import safe_url, slack_escape, slack_link_text
-from bot.render.textkit import compact, fit, format_day, plural
 from bot.render.view import PaperMemo, build_paper_view, empty_message, topics_line
+from bot.text_format import compact, fit, format_day, plural
 
 if TYPE_CHECKING:
     from bot.digest import Digest

@@ -1,7 +1,7 @@
 """What every renderer shows of one paper, as clean raw text (not yet escaped for a platform).
 
 Built once per paper so Slack, Discord and the terminal agree on content and budgets; each renderer
-then escapes with `textkit.fit`, which keeps the escaped text inside the same budget. It runs for
+then escapes with `text_format.fit`, which keeps the escaped text inside the same budget. It runs for
 every paper of every post, so it is kept cheap and memoised: a Paper is immutable, so its view is too.
 """
 
@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from bot.papers import HF_PAPERS_URL, Paper
 from bot.render import limits as L
 from bot.render.escape import safe_url
-from bot.render.textkit import author_names, clip, first_sentences, fit, normalise, plural
+from bot.text_format import author_names, clip, first_sentences, fit, one_line, plural
 
 # A plain arXiv-style id makes the derived HF/arXiv/PDF URLs safe without further checks.
 _PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}")
@@ -97,11 +97,11 @@ def build_paper_view(p: Paper) -> PaperView:
     names, et_al = author_names(p.authors, L.AUTHORS_SHOWN, L.AUTHOR_NAME_MAX)
     source = p.ai_summary or p.abstract
     return PaperView(
-        clip(normalise(p.title), L.TITLE_MAX) or clip(normalise(pid), L.TITLE_MAX) or "Untitled",
+        clip(one_line(p.title), L.TITLE_MAX) or clip(one_line(pid), L.TITLE_MAX) or "Untitled",
         first_sentences(source, L.SUMMARY_MAX) if source else "",
         clip(names, L.AUTHORS_TEXT_MAX),
         et_al,
-        clip(normalise(p.organization), L.ORG_MAX) if p.organization else "",
+        clip(one_line(p.organization), L.ORG_MAX) if p.organization else "",
         p.upvotes,
         p.comments,
         p.github_stars,
@@ -118,7 +118,7 @@ paper_view = paper_views.get
 def join_topics(topics: Sequence[str]) -> str:
     """Topics as typed, each cut to TOPIC_MAX, the line to TOPICS_TEXT_MAX."""
     return clip(
-        ", ".join(t for t in (clip(normalise(t), L.TOPIC_MAX) for t in topics) if t), L.TOPICS_TEXT_MAX
+        ", ".join(t for t in (clip(one_line(t), L.TOPIC_MAX) for t in topics) if t), L.TOPICS_TEXT_MAX
     )
 
 

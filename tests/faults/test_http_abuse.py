@@ -28,10 +28,10 @@ from prometheus_client import REGISTRY
 
 from adapters.slack.runtime import Runtime
 from adapters.slack.screening import MAX_BODY, BodyBudget
+from bot.commands.payloads import MORE_ACTION, POST_ACTION
 from bot.observability.logs import MAX_LINE, RedactSecrets
 from bot.observability.refusals import Refusal
 from bot.observability.server import MAX_HEAD
-from bot.render.replies import MORE_ACTION, POST_ACTION
 from tests.adapters.slack.conftest import SECRET
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.faults.conftest import Figures

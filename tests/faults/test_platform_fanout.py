@@ -1,7 +1,7 @@
 """Item 4: Slack and Discord answering 429 (with Retry-After) and 5xx during a fan-out of 1,000 channels.
 
 The apps' own daily loops (adapters.slack.daily.daily_loop: SlackPoster with chat.postMessage and
-find_sent; adapters.discord.client.daily_loop: discord.py with nonces) post to 1,000 channels of
+find_sent; adapters.discord.app.daily_loop: discord.py with nonces) post to 1,000 channels of
 the local fakes, which answer some of the calls, per channel, with 429s and 5xx. Afterwards each
 channel holds exactly one message, every 429'd call was retried only after its Retry-After, and
 no call went out during Discord's global rate limit.
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from adapters.discord.client import daily_loop as discord_daily_loop
+from adapters.discord.app import daily_loop as discord_daily_loop
 from adapters.slack.daily import daily_loop as slack_daily_loop
 from adapters.slack.webapi import build_client, new_session
 from bot.daily.loop import DailyLoop

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.client import daily_loop as discord_daily_loop
+from adapters.discord.app import daily_loop as discord_daily_loop
 from adapters.slack.daily import daily_loop as slack_daily_loop
 from adapters.slack.runtime import Runtime
 from bot.observability.logs import configure_logging, secrets_of

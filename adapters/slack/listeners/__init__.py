@@ -9,7 +9,7 @@ from adapters.slack.listeners import actions, commands
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
-    from adapters.slack.app import SlackBot
+    from adapters.slack.context import SlackBot
 
 
 def register(app: AsyncApp, bot: SlackBot) -> None:

@@ -11,17 +11,17 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.app import SOMETHING_WENT_WRONG
+from adapters.slack.context import SOMETHING_WENT_WRONG
 from adapters.slack.respond import ResponseFailed
 from bot.commands import Listing, Notice, ShowPapers
+from bot.commands.payloads import MORE_ACTION, POST_ACTION
 from bot.commands.replies import quote
-from bot.render.replies import MORE_ACTION, POST_ACTION
 from bot.slack_text import unescape
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncAck, AsyncApp
 
-    from adapters.slack.app import SlackBot
+    from adapters.slack.context import SlackBot
     from bot.commands import Reply
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.app import SOMETHING_WENT_WRONG
+from adapters.slack.context import SOMETHING_WENT_WRONG
 from adapters.slack.respond import ResponseFailed
 from bot.commands import parse
 from bot.slack_text import user_text
@@ -18,7 +18,7 @@ from bot.slack_text import user_text
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncAck, AsyncApp
 
-    from adapters.slack.app import SlackBot
+    from adapters.slack.context import SlackBot
 
 log = logging.getLogger(__name__)
 

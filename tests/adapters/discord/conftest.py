@@ -17,7 +17,7 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.discord.client import PapersBot, ShardedPapersBot, create_client
+from adapters.discord.app import PapersBot, ShardedPapersBot, create_client
 from bot.settings import Settings, load_settings
 from bot.store import ChannelRef, State, open_state
 from tests.discord_standin import DiscordStandIn, DispatchedInteraction, RecordedRequest, point_discord_py

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.client import PapersBot, ShardedPapersBot, create_client, daily_loop
+from adapters.discord.app import PapersBot, ShardedPapersBot, create_client, daily_loop
 from adapters.discord.daily import message_nonce, shard_filter, shard_of
 from bot.daily.delivery import idempotency_key
 from bot.daily.engine import RunReport

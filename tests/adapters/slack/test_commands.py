@@ -10,7 +10,7 @@ import pytest
 
 from adapters.slack.runtime import Runtime
 from bot.commands import ShowPapers
-from bot.render.replies import MORE_ACTION, POST_ACTION
+from bot.commands.payloads import MORE_ACTION, POST_ACTION
 from tests.adapters.slack.conftest import CHANNEL, SlackSender, buttons, validate_blocks
 from tests.adapters.slack.fake_slack import FakeSlack, Reply
 from tests.fake_hf import FakeHF, Fault

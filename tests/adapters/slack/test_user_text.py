@@ -14,7 +14,7 @@ import pytest
 
 from adapters.slack.runtime import Runtime, start
 from bot.commands import ShowPapers
-from bot.render.replies import MORE_ACTION
+from bot.commands.payloads import MORE_ACTION
 from bot.settings import Settings
 from bot.store import ChannelRef, open_state
 from tests.adapters.slack.conftest import CHANNEL, TEAM, SlackSender, buttons, today, validate_blocks

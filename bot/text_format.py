@@ -58,7 +58,7 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def normalise(text: str | None) -> str:
+def one_line(text: str | None) -> str:
     """One line of printable text: runs of whitespace and control characters become one space."""
     if not text:
         return ""
@@ -103,7 +103,7 @@ def first_sentences(text: str, limit: int) -> str:
         second = _sentence_end(text, end + 1, stop, other_marks) or (len(text) if len(text) <= limit else 0)
         if 0 < second <= limit:
             end = second
-    return clip(normalise(text[:end] if end else text[: limit + 40]), limit)
+    return clip(one_line(text[:end] if end else text[: limit + 40]), limit)
 
 
 def _sentence_end(text: str, start: int, stop: int, other_marks: tuple[str, ...]) -> int:
@@ -133,7 +133,7 @@ def author_names(authors: Sequence[str], shown: int, name_max: int) -> tuple[str
     joined = ", ".join(first)
     if joined.isprintable() and "  " not in joined and all(0 < len(a) <= name_max for a in first):
         return joined, len(authors) > shown  # the usual case: parsed, clean, short names
-    names = [clip(normalise(a), name_max) for a in first]
+    names = [clip(one_line(a), name_max) for a in first]
     return ", ".join(n for n in names if n), len(authors) > shown
 
 

@@ -14,7 +14,7 @@ from bot.render import limits as L
 from bot.render.discord import render_discord
 from bot.render.escape import ZWSP, discord_escape, slack_escape
 from bot.render.slack import render_slack
-from bot.render.textkit import fit, normalise
+from bot.text_format import fit, one_line
 
 Payload = dict[str, Any]
 
@@ -31,7 +31,7 @@ def slack_reply(reply: Reply, *, shareable: bool = True) -> list[Payload]:
     payloads = render_slack(reply.digest)
     if reply.note:
         _slack_insert(
-            payloads, 0, {"type": "context", "elements": [_mrkdwn(_slack_text(normalise(reply.note), 2000))]}
+            payloads, 0, {"type": "context", "elements": [_mrkdwn(_slack_text(one_line(reply.note), 2000))]}
         )
     buttons = []
     if shareable:
@@ -56,7 +56,7 @@ def discord_reply(reply: Reply) -> list[Payload]:
     payloads = render_discord(reply.digest)
     if reply.note:
         first = payloads[0]
-        note = _discord_text(normalise(reply.note))
+        note = _discord_text(one_line(reply.note))
         first["content"] = f"{note}\n{first['content']}"[: L.DISCORD_CONTENT_MAX]
     return payloads
 
@@ -68,7 +68,7 @@ def notice_text(notice: Notice) -> str:
 
 def _clean(notice: Notice) -> Notice:
     """Control and bidi characters out of every line (they could reorder or hide text)."""
-    return Notice(normalise(notice.title), tuple(normalise(line) for line in notice.lines), notice.tone)
+    return Notice(one_line(notice.title), tuple(one_line(line) for line in notice.lines), notice.tone)
 
 
 def _slack_text(text: str, limit: int) -> str:

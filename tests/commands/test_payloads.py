@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
 from bot.commands.language import ShowPapers
+from bot.commands.payloads import MORE_ACTION, POST_ACTION, discord_reply, slack_reply
 from bot.commands.replies import Listing, Notice, quote
 from bot.render import limits as L
-from bot.render.replies import MORE_ACTION, POST_ACTION, discord_reply, slack_reply
 from tests.factories import make_paper
 from tests.render.checks import DISCORD_MENTIONS, assert_slack_text_safe
 from tests.render.helpers import digest_of

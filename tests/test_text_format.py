@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.render.escape import discord_escape, slack_escape
-from bot.render.textkit import (
+from bot.text_format import (
     ELLIPSIS,
     author_names,
     clip,
@@ -15,7 +15,7 @@ from bot.render.textkit import (
     first_sentences,
     fit,
     format_day,
-    normalise,
+    one_line,
     plural,
 )
 
@@ -71,10 +71,10 @@ def test_fit_for_discord_never_leaves_a_mention_whole() -> None:
     assert "@everyone" not in out
 
 
-def test_normalise_removes_controls_newlines_and_bidi_overrides() -> None:
-    assert normalise("  a\n\tb\x00c\x1b[31m \u202edanger\u202c  ") == "a b c [31m danger"
-    assert normalise(None) == ""
-    assert normalise("שלום عالم 👩‍🔬") == "שלום عالم 👩‍🔬"  # RTL letters and ZWJ emoji stay
+def test_one_line_removes_controls_newlines_and_bidi_overrides() -> None:
+    assert one_line("  a\n\tb\x00c\x1b[31m \u202edanger\u202c  ") == "a b c [31m danger"
+    assert one_line(None) == ""
+    assert one_line("שלום عالم 👩‍🔬") == "שלום عالم 👩‍🔬"  # RTL letters and ZWJ emoji stay
 
 
 def test_first_sentences_takes_one_long_sentence() -> None:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from bot.render import limits as L
 from bot.render.escape import safe_url
-from bot.render.textkit import compact, format_day, plural
 from bot.render.view import empty_message, join_topics, paper_view
+from bot.text_format import compact, format_day, plural
 
 if TYPE_CHECKING:
     from bot.digest import Digest

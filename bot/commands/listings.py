@@ -11,9 +11,9 @@ from bot.commands.replies import Listing, Notice, Reply, quote
 from bot.digest import build_digest
 from bot.papers import Paper
 from bot.ranking import QueryError, TopicQuery, explain, rank
-from bot.render.textkit import format_day
 from bot.source import SourceUnavailable
 from bot.store import PaperCache
+from bot.text_format import format_day
 
 FIRST_LIST_DAY = date(2023, 5, 4)  # Hugging Face Daily Papers began in May 2023
 WEEK_DAYS = 7

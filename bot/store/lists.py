@@ -257,7 +257,9 @@ class PaperCache:
             if exc.retry_at is not None:  # whoever comes back at the reset must find HF asked again
                 if self._limit is not None:
                     await self._limit.hold(exc.retry_at.timestamp())
-                remember = min(remember, int((exc.retry_at.timestamp() - time.time()) * 1000))
+                until_reset = int((exc.retry_at.timestamp() - time.time()) * 1000)
+                if until_reset > 0:  # a reset now or past is no reason to ask again at once
+                    remember = min(remember, until_reset)
             if remember > 0:
                 await self._redis.set(err_key, str(exc) or "unavailable", px=remember)
             return self._stale_or_raise(day, stale, str(exc), exc.retry_at)

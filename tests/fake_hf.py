@@ -2,10 +2,12 @@
 
 It runs its own event loop in a thread, so sync tests, async tests and subprocesses (the CLI)
 can all talk to it. Serve days with `fake.days["2025-10-15"] = items`; make it misbehave with
-`fake.fail(...)`, which queues faults answered before normal responses, or for as long as they
-are set with `fake.down = 503` (every request), `fake.failing_days = {"2025-10-15"}` (HTTP 500 for
-those days) and `fake.delay = 0.1` (seconds before each answer). `fake.days_asked()` lists the
-days fetched so far.
+`fake.fail(...)`, which queues faults answered before normal responses, `fake.fail_day(day, ...)`,
+the same for one day's requests only, or for as long as they are set with `fake.down = 503` (every
+request), `fake.refuse = Fault(429, headers=...)` (every request answered with that fault),
+`fake.failing_days = {"2025-10-15"}` (HTTP 500 for those days) and `fake.delay = 0.1` (seconds
+before each answer). `fake.days_asked()` lists the days fetched so far. A Fault's headers may be a
+list of pairs, to send a field more than once.
 
 Rate limits as HF applies them: `fake.rate_limit = Window(quota=500, seconds=300)` answers a
 fixed window's requests beyond `quota` with 429, and states the limit in the headers of every
@@ -28,13 +30,14 @@ from email.utils import formatdate
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 
 @dataclass
 class Fault:
     status: int = 500
     body: str = '{"error": "boom"}'
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] | list[tuple[str, str]] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a hang past the client's timeout)
 
 
@@ -114,7 +117,9 @@ class FakeHF:
         self.failing_days: set[str] = set()  # these days are answered with HTTP 500
         self.delay = 0.0  # seconds before each answer
         self.rate_limit: Window | None = None
+        self.refuse: Fault | None = None  # while set, every request is answered with this fault
         self._faults: deque[Fault] = deque()
+        self._day_faults: dict[str, deque[Fault]] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -123,6 +128,10 @@ class FakeHF:
     def fail(self, *faults: Fault) -> None:
         """Answer the next requests with these faults, in order."""
         self._faults.extend(faults)
+
+    def fail_day(self, day: str, *faults: Fault) -> None:
+        """Answer the next requests for `day` (ISO date) with these faults, in order."""
+        self._day_faults.setdefault(day, deque()).extend(faults)
 
     def days_asked(self) -> list[str]:
         """The `date` of every request for a first page (p=0), in order: one per fetch of a day
@@ -153,13 +162,14 @@ class FakeHF:
                 return web.json_response({"error": "rate limited"}, status=429, headers=limit_headers)
         if self.delay:
             await asyncio.sleep(self.delay)
-        if self._faults:
-            fault = self._faults.popleft()
+        fault = self._next_fault(request)
+        if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             return web.Response(
-                status=fault.status, text=fault.body, headers=fault.headers, content_type="application/json"
-            )
+                status=fault.status, text=fault.body, headers=CIMultiDict(fault.headers),
+                content_type="application/json",
+            )  # fmt: skip
         if self.down is not None:
             return web.json_response({"error": "down"}, status=self.down)
         try:
@@ -176,6 +186,12 @@ class FakeHF:
             content_type="application/json",
             headers=limit_headers,
         )
+
+    def _next_fault(self, request: web.Request) -> Fault | None:
+        if self._faults:
+            return self._faults.popleft()
+        queued = self._day_faults.get(request.query.get("date", ""))
+        return queued.popleft() if queued else self.refuse
 
     async def _start(self) -> None:
         app = web.Application()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.commands.language import ShowPapers, Why
 from bot.commands.replies import Listing, Notice, Reply, quote
@@ -27,20 +27,26 @@ UNAVAILABLE = Notice(
 )
 
 
+def back_when(retry_at: datetime) -> str:
+    """When HF will answer again, as people read it: "back in about 12 s" within 90 s, else "back
+    at 10:06 UTC" (`retry_at` is a moment, not a user's time). Always rounded up, so that it never
+    names a time before the reset: 10:05:01 is "10:06"."""
+    moment = retry_at.timestamp()
+    left = moment - time.time()
+    if left <= 1:
+        return "back any moment now"
+    if left < 90:
+        return f"back in about {math.ceil(left)} s"
+    return f"back at {datetime.fromtimestamp(math.ceil(moment / 60) * 60, UTC):%H:%M} UTC"
+
+
 def unavailable(exc: SourceUnavailable) -> Notice:
     """The answer when a list cannot be had: when HF rate-limits us, it says when HF will be back
-    ("in about 12 s" within 90 s, else "at 10:05 UTC": `exc.retry_at` is a moment, not a user's time)."""
+    (`back_when`)."""
     if exc.retry_at is None:
         return UNAVAILABLE
-    left = exc.retry_at.timestamp() - time.time()
-    if left <= 1:
-        when = "back any moment now"
-    elif left < 90:
-        when = f"back in about {math.ceil(left)} s"
-    else:
-        when = f"back at {exc.retry_at:%H:%M} UTC"
     return Notice(
-        f"Hugging Face asked us to wait; {when}",
+        f"Hugging Face asked us to wait; {back_when(exc.retry_at)}",
         (
             "It limits how often it may be asked, and I have no saved copy of this list yet. "
             "Try again then: the list will be fetched meanwhile.",
@@ -80,25 +86,36 @@ async def _papers_for(
             return Notice(
                 "No Daily Papers in the last week", ("Hugging Face has listed nothing since then.",)
             )
-        day, listed = latest
-        note = None if day == today else f"Today's list is still empty; showing {format_day(day)}."
+        day, listed, unread = latest
+        if unread is not None:  # a more recent list could not be read: it may not be empty
+            newer = "today's list" if day == today - timedelta(days=1) else "the more recent lists"
+            note = f"{_why_missing(unread, newer)}; showing the cached list of {format_day(day)} meanwhile."
+        elif day != today:
+            note = f"Today's list is still empty; showing {format_day(day)}."
+        else:
+            note = None
         return day, listed, note
     if when == "week":
         days = [today - timedelta(days=i) for i in range(WEEK_DAYS)]
         lists = await papers.days(days, today=today, wait=SOURCE_WAIT)
         merged: dict[str, Paper] = {}
+        failures: dict[date, SourceUnavailable] = {}
         for day in days:  # newest first: a paper listed twice keeps its latest entry
             result = lists[day]
             if isinstance(result, SourceUnavailable):
+                failures[day] = result
                 continue
             for paper in result:
                 merged.setdefault(paper.id, paper)
         if not merged:
-            failures = [r for r in lists.values() if isinstance(r, SourceUnavailable)]
             if failures:  # an unread day may have had papers: "none this week" would be a guess
-                raise max(failures, key=_retry_order)
+                raise max(failures.values(), key=_retry_order)
             return Notice("No Daily Papers in the last 7 days", ())
         note = f"The week's papers: {format_day(days[-1])} to {format_day(today)}."
+        if failures:  # say which days are missing, and why
+            missing = ", ".join(format_day(d) for d in sorted(failures))
+            worst = max(failures.values(), key=_retry_order)
+            note += f" Missing {missing}: {_why_missing(worst, 'them' if len(failures) > 1 else 'it')}."
         return today, list(merged.values()), note
     day = today - timedelta(days=1) if when == "yesterday" else when
     if day > today:
@@ -112,6 +129,14 @@ async def _papers_for(
             f"No papers listed for {format_day(day)}", (f"Hugging Face listed none that day{weekend}.",)
         )
     return day, listed, None
+
+
+def _why_missing(exc: SourceUnavailable, lists: str) -> str:
+    """Why `lists` ("today's list") could not be shown: HF asked us to wait (and until when), or
+    did not answer."""
+    if exc.retry_at is not None:
+        return f"Hugging Face asked us to wait before sending {lists} ({back_when(exc.retry_at)})"
+    return f"Hugging Face did not send {lists} (it is not answering)"
 
 
 def _retry_order(exc: SourceUnavailable) -> float:

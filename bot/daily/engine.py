@@ -8,7 +8,8 @@
    are merged (newest listing of a paper wins) and ranked once per distinct topic set
    (`bot.daily.pool`). When none can be read the pass decides nothing: no claim, no attempt
    counted, every channel stays due; `RunReport.source_back_at` says when HF asked us to come
-   back (a rate limit), and `bot.daily.loop` runs its next pass then.
+   back (a rate limit), and `bot.daily.loop` runs its next pass then. When only some days were
+   refused for a rate limit, the channels due stay due for the pass at HF's reset (`_Pool.defer`).
 3. In batches of `DAILY_BATCH_SIZE`, two batches at a time (Redis works on one while Python works
    on the other): one pipeline loads the settings and the delivery memory (the last post); the
    engine decides, for each channel, whether its post is due today (`bot.store.schedule`: its
@@ -110,7 +111,8 @@ class RunReport:
     skipped: int = 0  # paused or unsubscribed before this pass
     zone_unavailable: int = 0  # stored time zone not in this machine's tz database: not posted
     source_unavailable: bool = False  # no list day could be read: nothing was decided
-    source_back_at: float | None = None  # then, Unix time HF said it answers again (rate limited)
+    source_back_at: float | None = None  # then, or if `deferred`: Unix time HF answers again
+    deferred: int = 0  # a list day was refused for a rate limit: left due for the pass at the reset
     papers_in_pool: int = 0
     topic_sets: int = 0  # distinct topic sets ranked
     seconds: float = 0.0
@@ -378,6 +380,11 @@ class DailyEngine:
                     report.not_due += 1
                 continue
             day = decision.local_day
+            back = pool.defer(self._day_end(schedule, day))
+            if back is not None:  # a list day is rate-limited: due still, posted after HF's reset
+                report.deferred += 1
+                report.source_back_at = back
+                continue
             work.append(
                 _Work(
                     ch,

@@ -4,7 +4,10 @@ Every replica runs this loop; the engine's Redis claims make each post happen on
 pass (Redis down, a bug) is logged and retried on the next tick: the loop never dies, so a bot
 that lost Redis for a while posts as soon as it is back, the same local day. A pass that could
 read no list because Hugging Face rate-limited us is followed by one at the reset time HF gave
-(`RunReport.source_back_at`), sooner or later than the next tick.
+(`RunReport.source_back_at`), sooner or later than the next tick; one that left channels waiting
+for a rate-limited list day, by one at that reset or the tick, whichever comes first. A reset that
+is now or past (a pass may outlast it) brings the tick, and passes are at least MIN_PAUSE apart:
+the loop never asks HF again at once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from bot.observability import metrics
 from bot.store.keys import ChannelRef
 
 log = logging.getLogger(__name__)
+
+MIN_PAUSE = 1.0  # seconds between two passes, at the least
 
 
 @dataclass
@@ -62,10 +67,14 @@ class DailyLoop:
         return report
 
     def pause_after(self, report: RunReport | None) -> float:
-        """Seconds until the next pass: the tick, or until HF's reset when a rate limit stopped this one."""
-        if report is not None and report.source_unavailable and report.source_back_at is not None:
-            return max(0.0, report.source_back_at - time.time())
-        return self.tick_seconds
+        """Seconds until the next pass: the tick; or until HF's reset when a rate limit stopped this
+        pass (even past the tick) or held some of its channels back (if before the tick). A reset
+        now or past is no reason to come back early: the tick."""
+        back = report.source_back_at if report is not None else None
+        left = back - time.time() if back is not None else 0.0
+        if report is None or left <= 0:
+            return self.tick_seconds
+        return max(MIN_PAUSE, left if report.source_unavailable else min(left, self.tick_seconds))
 
     async def run_forever(self) -> None:
         while True:

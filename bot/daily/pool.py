@@ -2,11 +2,20 @@
 
 The recent list days are read and merged once per pass, and each distinct topic set is ranked
 once, so thousands of channels share a few rankings and their candidate ids are encoded once.
+
+A list day that HF refused to send because of a rate limit is missing from the pool until HF's
+reset: then `_Pool.defer` tells the engine to leave a due channel for a pass at that reset rather
+than post from the older lists (and mark the local day covered). A channel whose local day ends
+within DEFER_MARGIN after the reset is posted now from what could be read: a post from the cached
+lists beats none that day. Resets are at most 5 minutes ahead (`bot.source.rate_limit`), so only
+posts due in the last minutes of a local day are posted this way. A day missing for another reason
+(HF answering 500 and no copy of it) is not waited for: HF gave no time to come back at.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +29,9 @@ from bot.store.resp import Packed
 
 log = logging.getLogger(__name__)
 
+#: Seconds a deferred post needs before the end of its local day (the pass at the reset, its sends).
+DEFER_MARGIN = 60.0
+
 
 @dataclass
 class _Pool:
@@ -31,19 +43,24 @@ class _Pool:
     ranked: dict[tuple[str, ...], list[RankedPaper]] = field(default_factory=dict)
     index: dict[tuple[str, ...], dict[str, RankedPaper]] = field(default_factory=dict)
     packed: dict[tuple[tuple[str, ...], int], Packed] = field(default_factory=dict)
+    limited_until: float | None = None  # a list day is missing: HF's reset (Unix time, real clock)
 
     @classmethod
     async def load(cls, cache: PaperCache, now: datetime, lookback_days: int) -> _Pool | SourceUnavailable:
         """The last `lookback_days` list days merged; when none of them could be read, why (with
-        the latest `retry_at` of the days, if HF said when it will answer again)."""
+        the latest `retry_at` of the days, if HF said when it will answer again). When some could
+        not be read for a rate limit, `limited_until` says until when (see `defer`)."""
         today = now.astimezone(UTC).date()
         days = [today - timedelta(days=i) for i in range(lookback_days)]
         lists = await cache.days(days, today=today)
         failures = [v for v in lists.values() if isinstance(v, SourceUnavailable)]
+        known = [f.retry_at for f in failures if f.retry_at is not None]
         if len(failures) == len(lists):
             log.warning("daily posts wait: no list day could be read (%s)", failures[0])
-            known = [f.retry_at for f in failures if f.retry_at is not None]
             return SourceUnavailable(str(failures[0]), max(known) if known else None)
+        limited_until = max(known).timestamp() if known else None
+        if known:
+            log.info("a list day is rate-limited: daily posts wait for HF's reset at %s", max(known))
         seen: set[str] = set()
         papers: list[Paper] = []
         latest: date | None = None
@@ -56,7 +73,19 @@ class _Pool:
                 if paper.id not in seen:
                     seen.add(paper.id)
                     papers.append(paper)
-        return cls(papers=papers, day=latest or today, now=now)
+        return cls(papers=papers, day=latest or today, now=now, limited_until=limited_until)
+
+    def defer(self, day_end: float) -> float | None:
+        """Whether a channel due now waits for a rate-limited list day: HF's reset (Unix time) if
+        a list day is missing for a rate limit and the reset comes DEFER_MARGIN before `day_end`,
+        the end of the channel's local day (epoch seconds on the pass's clock, `now`); else None:
+        post from the lists read."""
+        if self.limited_until is None:
+            return None
+        left = max(0.0, self.limited_until - time.time())  # the pass's clock may not be the real one
+        if self.now.timestamp() + left + DEFER_MARGIN >= day_end:
+            return None
+        return self.limited_until
 
     def candidates(self, topics: tuple[str, ...], limit: int) -> Packed:
         """The first `limit` ranked ids for `topics`, encoded once for every channel that shares them."""

@@ -8,9 +8,16 @@ replicas do not all return at once. Every header form HF and its kin use is read
 (`bot.source.rate_limit`: Retry-After as seconds or a date, `RateLimit`, `RateLimit-Reset`,
 `X-RateLimit-*`), on 429s, 5xx and on 200s that say the quota is used up (`r=0`).
 
+A 429 always holds us back for a while, even when it names no moment ahead (no rate-limit
+header, `Retry-After: 0`, a date in the past, `t=0`): then for DEFAULT_LIMIT_WAIT, doubling with
+each 429 in a row (one that comes after we waited out the previous one), up to the policy's window
+or MAX_SERVER_WAIT; the first 429 that names a moment ahead is taken at its word, a repeat waits
+at least the default. A success ends the streak. A 5xx that names no moment ahead gets the backoff.
+
 A rate limit is remembered ("HF is limited until T") and holds back every later request of this
 client and, given a `RateLimitStore` (Redis: `bot.store.rate_limit`), of every replica, so one
-429 is enough for all of them. A fetch waits out a limit of up to `max_wait` (MAX_WAIT) itself;
+429 is enough for all of them. Each replica counts its own streak; the shared T is the latest any
+replica set, so the longest wait wins. A fetch waits out a limit of up to `max_wait` (MAX_WAIT) itself;
 a longer one ends it at once, without a request, with `SourceUnavailable.retry_at = T`, for the
 caller to come back then (the daily loop runs its next pass at T; `/papers` says when).
 Whatever still fails surfaces as one exception type, `SourceUnavailable`, that callers can turn
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -36,7 +44,7 @@ from bot.observability import metrics
 from bot.papers import Paper
 from bot.settings import Settings
 from bot.source.hf_parse import parse_items
-from bot.source.rate_limit import RateLimitStore, server_wait
+from bot.source.rate_limit import MAX_SERVER_WAIT, RateLimitStore, policy_window, server_wait
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +57,8 @@ BACKOFF_CAP = 30.0
 MAX_WAIT = 60.0
 #: Up to this many seconds are added to a server-given wait, so replicas do not return at once.
 RESET_JITTER = 0.5
+#: Seconds a 429 that names no moment ahead holds every request back (doubling on repeats).
+DEFAULT_LIMIT_WAIT = 10.0
 USER_AGENT = f"papers-bot/{__version__} (+https://github.com/papers-bot/papers-bot)"
 
 Progress = Callable[[int, int], None]  # (page number, papers so far)
@@ -77,7 +87,8 @@ def _utc(moment: float) -> datetime:
 
 
 def _clock_text(moment: float) -> str:
-    return f"{_utc(moment):%H:%M:%S} UTC"
+    """`moment` as "HH:MM:SS UTC", rounded up: never a time before it."""
+    return f"{_utc(math.ceil(moment)):%H:%M:%S} UTC"
 
 
 class HFSource:
@@ -116,6 +127,7 @@ class HFSource:
         self._max_wait = max_wait
         self._shared = shared
         self._until = 0.0  # Unix time HF asked us to wait until (0: never)
+        self._refusals = 0  # 429s in a row, each after the previous limit ended
 
     @property
     def limited_until(self) -> datetime | None:
@@ -214,7 +226,8 @@ class HFSource:
         """Wait out a rate limit learned earlier (by this client or, through `shared`, another
         replica) before a request; raise SourceUnavailable at once if it is longer than max_wait."""
         if self._shared is not None:
-            self._until = max(self._until, await self._shared.until() or 0.0)
+            shared = await self._shared.until() or 0.0  # read first: `_until` may grow meanwhile
+            self._until = max(self._until, shared)
         wait = self._until - self._clock()
         if wait <= 0:
             return
@@ -228,9 +241,16 @@ class HFSource:
         await self._sleep(wait)
 
     async def _learn(self, response: httpx.Response) -> float | None:
-        """The Unix time the response asks us to wait until, if it says; remembered and shared."""
+        """The Unix time the response asks us to wait until (on a 429, always one ahead: see the
+        module docstring), if it says; remembered and shared."""
         now = self._clock()
         wait = server_wait(response.status_code, response.headers, now)
+        if response.status_code == 429:
+            if now >= self._until:  # not one of several requests refused at once
+                self._refusals += 1
+            wait = self._refusal_wait(wait, policy_window(response.headers))
+        elif response.status_code < 300:
+            self._refusals = 0
         if wait is None:
             return None
         until = now + wait
@@ -239,6 +259,15 @@ class HFSource:
             if self._shared is not None:
                 await self._shared.hold(until)
         return until
+
+    def _refusal_wait(self, server: float | None, window: float | None) -> float:
+        """Seconds a 429 holds us back: the server's wait the first time it names one, else at
+        least DEFAULT_LIMIT_WAIT doubled per earlier 429 in a row, within `window` (the policy's,
+        if stated) and MAX_SERVER_WAIT."""
+        if server is not None and self._refusals <= 1:
+            return server
+        default = DEFAULT_LIMIT_WAIT * 2 ** min(self._refusals - 1, 16)
+        return max(server or 0.0, min(default, window or MAX_SERVER_WAIT, MAX_SERVER_WAIT))
 
     async def _request(self, params: dict[str, Any]) -> list[Any]:
         try:

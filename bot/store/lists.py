@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from redis.asyncio import Redis
 
@@ -44,6 +45,20 @@ LIMITED = "Hugging Face asked us to wait (rate limited)"
 
 def utc_today() -> date:
     return datetime.now(UTC).date()
+
+
+class Latest(NamedTuple):
+    """`PaperCache.latest_day_with_papers`: the day, its papers (most upvoted first), and the
+    failure of a more recent day that could not be read (the latest `retry_at` if several), or None."""
+
+    day: date
+    papers: list[Paper]
+    unread: SourceUnavailable | None = None
+
+
+def _retry_order(exc: SourceUnavailable) -> float:
+    """Orders failures by when HF will be back (unknown first), to report the latest."""
+    return exc.retry_at.timestamp() if exc.retry_at else 0.0
 
 
 class PaperCache:
@@ -154,10 +169,13 @@ class PaperCache:
 
     async def latest_day_with_papers(
         self, *, today: date | None = None, max_days_back: int = 7, wait: float | None = None
-    ) -> tuple[date, list[Paper]] | None:
-        """The most recent list day (from `today` back) that has papers, for `/papers` without a date.
+    ) -> Latest | None:
+        """The most recent list day (from `today` back) that has papers, for `/papers` without a date;
+        None when no day of the last `max_days_back` has any.
 
-        Raises SourceUnavailable when no day with papers was found and some day could not be read.
+        `Latest.unread` tells why a more recent day was passed over when it could not be read
+        (rather than being empty). Raises SourceUnavailable when no day with papers was found and
+        some day could not be read.
         """
         today = today or utc_today()
         days = [today - timedelta(days=i) for i in range(max_days_back + 1)]
@@ -173,9 +191,9 @@ class PaperCache:
                 if isinstance(papers, SourceUnavailable):
                     failures.append(papers)
                 elif papers:
-                    return day, papers
+                    return Latest(day, papers, max(failures, key=_retry_order) if failures else None)
         if failures:  # an unreadable day might have had papers: "none" would be a guess
-            raise max(failures, key=lambda f: f.retry_at.timestamp() if f.retry_at else 0.0)
+            raise max(failures, key=_retry_order)
         return None
 
     # --- internals -------------------------------------------------------------------------
@@ -257,7 +275,9 @@ class PaperCache:
             if exc.retry_at is not None:  # whoever comes back at the reset must find HF asked again
                 if self._limit is not None:
                     await self._limit.hold(exc.retry_at.timestamp())
-                remember = min(remember, int((exc.retry_at.timestamp() - time.time()) * 1000))
+                until_reset = int((exc.retry_at.timestamp() - time.time()) * 1000)
+                if until_reset > 0:  # a reset now or past is no reason to ask again at once
+                    remember = min(remember, until_reset)
             if remember > 0:
                 await self._redis.set(err_key, str(exc) or "unavailable", px=remember)
             return self._stale_or_raise(day, stale, str(exc), exc.retry_at)

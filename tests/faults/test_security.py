@@ -249,7 +249,7 @@ async def test_no_token_is_ever_written_to_the_logs(
     stream, combined = written_log
     secrets = secrets_of(combined)
     assert {TOKEN, SECRET, HF_TOKEN, "xoxb-test-token"} <= set(secrets)
-    fake_hf.fail(Fault(500), Fault(429, headers={"Retry-After": "0"}))  # the HF client logs its retries
+    fake_hf.fail(Fault(500), Fault(429, headers={"Retry-After": "1"}))  # the HF client logs its retries
     runtime = await start(combined, host="127.0.0.1", port=0, daily=False)
     try:
         async with aiohttp.ClientSession() as session:

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
-from datetime import date
+from datetime import date, timedelta
 from email.utils import formatdate
+from typing import Any
 
 import pytest
 
 from bot.settings import load_settings
 from bot.source import HFSource, SourceUnavailable
-from bot.source.hf_client import BACKOFF_BASE, RESET_JITTER
+from bot.source.hf_client import DEFAULT_LIMIT_WAIT, RESET_JITTER
 from bot.source.rate_limit import MAX_SERVER_WAIT
 from tests.factories import api_item
 from tests.fake_hf import HEADER_STYLES, REFUSAL_ONLY, FakeHF, Fault, Window
@@ -134,37 +136,129 @@ async def test_a_limit_longer_than_max_wait_ends_the_fetch_at_once(fake_hf: Fake
     assert fake_hf.requests[1]["at"] - fake_hf.requests[0]["at"] >= 2.0
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"Retry-After": "-5"},
-        {"Retry-After": "1e999"},
-        {"Retry-After": "soon"},
-        {"RateLimit": '"api";r=0;t=-3'},
-        {"RateLimit": '"api";r=0;t=99999999999999999'},
-        {"RateLimit": "garbage;;"},
-        {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "nan"},
-    ],
-)
-async def test_malformed_values_fall_back_to_backoff(fake_hf: FakeHF, headers: dict) -> None:
-    fake_hf.fail(Fault(429, headers=headers))
+NO_MOMENT_AHEAD = {
+    "no-headers": {},
+    "retry-after-0": {"Retry-After": "0"},
+    "retry-after-past-date": {"Retry-After": "Sat, 28 Nov 2026 23:48:42 GMT"},
+    "ratelimit-t0": {"RateLimit": '"api";r=0;t=0', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'},
+    "retry-after-negative": {"Retry-After": "-5"},
+    "retry-after-huge-number": {"Retry-After": "1e999"},
+    "retry-after-word": {"Retry-After": "soon"},
+    "ratelimit-negative": {"RateLimit": '"api";r=0;t=-3'},
+    "ratelimit-too-long": {"RateLimit": '"api";r=0;t=99999999999999999'},
+    "ratelimit-garbage": {"RateLimit": "garbage;;"},
+    "x-ratelimit-nan": {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "nan"},
+}
+
+
+@pytest.mark.parametrize("headers", list(NO_MOMENT_AHEAD.values()), ids=list(NO_MOMENT_AHEAD))
+async def test_a_429_naming_no_moment_ahead_holds_back_and_the_wait_grows(
+    fake_hf: FakeHF, headers: dict
+) -> None:
+    """Review of issue 10 kind 3: such a 429 meant a 0 s wait (or the 0.5 s full-jitter backoff),
+    so requests came in bursts. Now: the default wait, doubling with each 429 in a row; a success
+    ends the streak."""
+    fake_hf.fail(*[Fault(429, headers=headers)] * 3)
     sleep = RecordingSleep()
     async with HFSource(
         load_settings(env_file=None, hf_endpoint=fake_hf.url), sleep=sleep, clock=sleep.clock
     ) as hf:
         assert len(await hf.fetch_day(DAYS[0])) == 1
-    assert len(sleep.delays) == 1 and 0 <= sleep.delays[0] <= BACKOFF_BASE
-    assert hf.limited_until is None
+        fake_hf.fail(Fault(429, headers=headers))
+        assert len(await hf.fetch_day(DAYS[1])) == 1
+    assert [r["status"] for r in fake_hf.requests] == [429, 429, 429, 200, 429, 200]
+    expected = [1, 2, 4, 1]  # times DEFAULT_LIMIT_WAIT: the fourth 429 follows a success
+    assert len(sleep.delays) == len(expected)
+    for delay, times in zip(sleep.delays, expected, strict=True):
+        assert times * DEFAULT_LIMIT_WAIT <= delay <= times * DEFAULT_LIMIT_WAIT + RESET_JITTER, sleep.delays
 
 
-async def test_retries_run_out_while_limited_gives_the_reset(fake_hf: FakeHF) -> None:
-    """Limited on every attempt: the error says when HF will answer again."""
+@pytest.mark.parametrize("headers", list(NO_MOMENT_AHEAD.values())[:4], ids=list(NO_MOMENT_AHEAD)[:4])
+async def test_a_429_naming_no_moment_ahead_is_remembered(fake_hf: FakeHF, headers: dict) -> None:
+    """HF refusing every request: one request, then the client knows it is limited for the default
+    wait and asks nothing more (a fetch that may not wait that long ends at once with `retry_at`)."""
+    fake_hf.refuse = Fault(429, headers=headers)
+    sleep = RecordingSleep()
+    settings = load_settings(env_file=None, hf_endpoint=fake_hf.url)
+    async with HFSource(settings, sleep=sleep, clock=sleep.clock, max_wait=5) as hf:
+        with pytest.raises(SourceUnavailable, match="come back at") as caught:
+            await hf.fetch_day(DAYS[0])
+        with pytest.raises(SourceUnavailable, match="asked us to wait until"):
+            await hf.fetch_day(DAYS[1])
+    assert len(fake_hf.requests) == 1 and sleep.delays == []
+    assert caught.value.retry_at is not None and hf.limited_until == caught.value.retry_at
+    assert caught.value.retry_at.timestamp() - sleep.now == pytest.approx(DEFAULT_LIMIT_WAIT, abs=0.01)
+
+
+async def test_the_default_wait_stays_within_the_policy_window(fake_hf: FakeHF) -> None:
+    fake_hf.fail(*[Fault(429, headers={"RateLimit-Policy": '"api";q=5;w=15'})] * 4)
+    sleep = RecordingSleep()
+    async with HFSource(
+        load_settings(env_file=None, hf_endpoint=fake_hf.url), sleep=sleep, clock=sleep.clock
+    ) as hf:
+        assert len(await hf.fetch_day(DAYS[0])) == 1
+    assert [math.floor(d) for d in sleep.delays] == [10, 15, 15, 15]
+
+
+async def test_a_repeated_429_waits_at_least_the_default(fake_hf: FakeHF) -> None:
+    """The first 429 that names a moment ahead is taken at its word; refused again when we come
+    back then, the word was wrong: at least the default wait, doubling (a server saying t=7, or
+    t=0.001, forever is not asked every 7 s, or every millisecond). The error says when."""
     fake_hf.fail(*[Fault(429, headers={"RateLimit": '"api";r=0;t=7'})] * 3)
     sleep = RecordingSleep()
     settings = load_settings(env_file=None, hf_endpoint=fake_hf.url, hf_max_retries=2)
     async with HFSource(settings, sleep=sleep, clock=sleep.clock) as hf:
         with pytest.raises(SourceUnavailable, match=r"3 attempts; it asked us to come back at") as caught:
             await hf.fetch_day(DAYS[0])
-    assert len(sleep.delays) == 2 and all(7 <= d <= 7 + RESET_JITTER for d in sleep.delays)
+    assert len(sleep.delays) == 2
+    assert 7 <= sleep.delays[0] <= 7 + RESET_JITTER
+    assert 2 * DEFAULT_LIMIT_WAIT <= sleep.delays[1] <= 2 * DEFAULT_LIMIT_WAIT + RESET_JITTER
     assert caught.value.retry_at is not None
-    assert abs(caught.value.retry_at.timestamp() - (sleep.now + 7)) < 0.01
+    assert abs(caught.value.retry_at.timestamp() - (sleep.now + 4 * DEFAULT_LIMIT_WAIT)) < 0.01
+
+
+def _date_in(seconds: int) -> str:
+    return formatdate(math.ceil(time.time()) + seconds, usegmt=True)
+
+
+LENIENT_FORMS = {
+    "retry-after-twice": lambda: [("Retry-After", "1"), ("Retry-After", "1")],
+    "x-ratelimit-reset-twice": lambda: [
+        ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1"), ("X-RateLimit-Reset", "1")
+    ],
+    "uppercase-parameters": lambda: {"RateLimit": '"api";R=0;T=1'},
+    "reset-as-http-date": lambda: {"RateLimit-Remaining": "0", "RateLimit-Reset": _date_in(1)},
+    "x-reset-as-http-date": lambda: {"X-RateLimit-Reset": _date_in(1)},
+    "non-latin-1-in-ratelimit": lambda: {"RateLimit": '"api";r=0;t=1 \u20ac\u0100'},
+    "non-latin-1-and-another-header": lambda: {"RateLimit": "\u0100\u20ac", "X-RateLimit-Reset": "1"},
+    "used-up-no-t-policy-window": lambda: {"RateLimit": '"api";r=0', "RateLimit-Policy": '"api";q=1;w=1'},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("form", list(LENIENT_FORMS.values()), ids=list(LENIENT_FORMS))
+async def test_lenient_forms_bring_the_next_request_at_the_reset(fake_hf: FakeHF, form: Any) -> None:
+    """Header forms a strict reading missed (review of issue 10 kind 3), each sent by the fake
+    over HTTP: the next request comes at the reset (1 s on), not at once nor after the default wait."""
+    fake_hf.fail(Fault(429, headers=form()))
+    async with hf_source(fake_hf) as hf:
+        assert len(await hf.fetch_day(DAYS[0])) == 1
+    first, second = fake_hf.requests
+    assert first["status"] == 429 and second["status"] == 200
+    assert 1.0 <= second["at"] - first["at"] <= 2.0 + SLACK  # a date is whole seconds: up to 1 s more
+
+
+async def test_times_told_are_never_before_the_reset(fake_hf: FakeHF) -> None:
+    """Review of issue 10 kind 5: "come back at 23:48:42" for a reset at 23:48:42.6 told people to
+    come back too early; the time is rounded up."""
+    fake_hf.fail(Fault(429, headers={"Retry-After": "120"}))
+    sleep = RecordingSleep()
+    sleep.now = math.floor(time.time()) + 0.6
+    settings = load_settings(env_file=None, hf_endpoint=fake_hf.url)
+    async with HFSource(settings, sleep=sleep, clock=sleep.clock, max_wait=5) as hf:
+        with pytest.raises(SourceUnavailable) as caught:
+            await hf.fetch_day(DAYS[0])
+    retry_at = caught.value.retry_at
+    assert retry_at is not None and retry_at.microsecond != 0
+    told = re.search(r"come back at (\d\d:\d\d:\d\d) UTC", str(caught.value))
+    assert told is not None
+    assert told[1] == f"{retry_at + timedelta(seconds=1):%H:%M:%S}", (told[1], retry_at)

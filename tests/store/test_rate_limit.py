@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.settings import Settings
-from bot.source.hf_client import HFSource, SourceUnavailable
+from bot.source.hf_client import DEFAULT_LIMIT_WAIT, HFSource, SourceUnavailable
 from bot.store import PaperCache, State
 from bot.store.embedded import free_port
 from bot.store.keys import Keys
@@ -118,3 +118,28 @@ async def test_the_failure_memory_ends_at_the_reset(state: State, fake_hf: FakeH
     await asyncio.sleep(max(0.0, caught.value.retry_at.timestamp() - time.time()) + 0.05)
     assert len(await state.papers.papers_for_day(TODAY, today=TODAY)) == 1
     assert [r["status"] for r in fake_hf.requests] == [429, 200]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Retry-After": "0"}, {"RateLimit": '"api";r=0;t=0'}],
+    ids=["no-headers", "retry-after-0", "ratelimit-t0"],
+)
+async def test_a_429_naming_no_moment_ahead_holds_back_the_other_replicas(
+    replicas: list[Replica], fake_hf: FakeHF, headers: dict[str, str]
+) -> None:
+    """Review of issue 10 kind 3: a 429 without a usable reset was remembered nowhere, so each
+    replica (and each retry) asked again within a second. Now A records the default wait in Redis;
+    B's `/papers`-style read says when HF is back and sends nothing."""
+    a, b = replicas
+    fake_hf.refuse = Fault(429, headers=headers)
+    asked = time.time()
+    failure = (await a.cache.days([TODAY], today=TODAY, wait=0.3))[TODAY]
+    assert isinstance(failure, SourceUnavailable) and failure.retry_at is not None
+    shared = await b.limit.until()
+    assert shared is not None and shared == pytest.approx(failure.retry_at.timestamp(), abs=0.01)
+    assert DEFAULT_LIMIT_WAIT <= shared - asked <= DEFAULT_LIMIT_WAIT + 1
+    failure = (await b.cache.days([YESTERDAY], today=TODAY, wait=0.3))[YESTERDAY]
+    assert isinstance(failure, SourceUnavailable) and failure.retry_at is not None
+    await asyncio.sleep(0.5)  # A's fetch waits for the reset, B's too: no request meanwhile
+    assert len(fake_hf.requests) == 1

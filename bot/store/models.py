@@ -20,7 +20,7 @@ from bot.store.migrations import TOPIC_TEXT_VERSION, topics_as_typed
 from bot.typed_text import fold
 
 MAX_TOPICS = 25
-MAX_TOPIC_LENGTH = 100  # the same as bot.ranking.topics.MAX_QUERY_LENGTH
+MAX_TOPIC_LENGTH = 100  # the same as bot.ranking.query.MAX_QUERY_LENGTH
 MIN_TOP, MAX_TOP, DEFAULT_TOP = 1, 20, 5
 DEFAULT_TIME = time(9, 0)
 DEFAULT_TIMEZONE = "UTC"

@@ -32,7 +32,7 @@ def test_post_time(text: str, expected: time) -> None:
     assert parse_post_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["24:00", "9", "09:60", "nine", "", "9am", "12:5"])
+@pytest.mark.parametrize("text", ["24:00", "09:60", "nine", "", "13pm", "12:5"])  # `9`, `9am`: 09:00
 def test_bad_post_time_says_how(text: str) -> None:
     with pytest.raises(SubscriptionError, match="HH:MM"):
         parse_post_time(text)

@@ -8,11 +8,11 @@ replicas do not all return at once. Every header form HF and its kin use is read
 (`bot.source.rate_limit`: Retry-After as seconds or a date, `RateLimit`, `RateLimit-Reset`,
 `X-RateLimit-*`), on 429s, 5xx and on 200s that say the quota is used up (`r=0`).
 
-A 429 always holds us back for a while, even when it names no moment ahead (no rate-limit
-header, `Retry-After: 0`, a date in the past, `t=0`): then for DEFAULT_LIMIT_WAIT, doubling with
-each 429 in a row (one that comes after we waited out the previous one), up to the policy's window
-or MAX_SERVER_WAIT; the first 429 that names a moment ahead is taken at its word, a repeat waits
-at least the default. A success ends the streak. A 5xx that names no moment ahead gets the backoff.
+A 429 always holds us back for a while: until the moment it names (at least MIN_LIMIT_WAIT), or,
+when it names no moment ahead (no rate-limit header, `Retry-After: 0`, a date in the past, `t=0`),
+for DEFAULT_LIMIT_WAIT, doubling with each 429 in a row (one that comes after we waited out the
+previous one; a success ends the streak), up to the policy's window or MAX_SERVER_WAIT. A 5xx that
+names no moment ahead gets the backoff.
 
 A rate limit is remembered ("HF is limited until T") and holds back every later request of this
 client and, given a `RateLimitStore` (Redis: `bot.store.rate_limit`), of every replica, so one
@@ -59,6 +59,9 @@ MAX_WAIT = 60.0
 RESET_JITTER = 0.5
 #: Seconds a 429 that names no moment ahead holds every request back (doubling on repeats).
 DEFAULT_LIMIT_WAIT = 10.0
+#: Seconds any 429 holds every request back, at the least: HF's resets are whole seconds, and a
+#: server saying "in 1 ms" again and again must not be asked a thousand times a second.
+MIN_LIMIT_WAIT = 1.0
 USER_AGENT = f"papers-bot/{__version__} (+https://github.com/papers-bot/papers-bot)"
 
 Progress = Callable[[int, int], None]  # (page number, papers so far)
@@ -261,13 +264,13 @@ class HFSource:
         return until
 
     def _refusal_wait(self, server: float | None, window: float | None) -> float:
-        """Seconds a 429 holds us back: the server's wait the first time it names one, else at
-        least DEFAULT_LIMIT_WAIT doubled per earlier 429 in a row, within `window` (the policy's,
-        if stated) and MAX_SERVER_WAIT."""
-        if server is not None and self._refusals <= 1:
-            return server
+        """Seconds a 429 holds us back: the server's wait if it names one (at least MIN_LIMIT_WAIT),
+        else DEFAULT_LIMIT_WAIT doubled per earlier 429 in a row, within `window` (the policy's, if
+        stated) and MAX_SERVER_WAIT."""
+        if server is not None:
+            return max(server, MIN_LIMIT_WAIT)
         default = DEFAULT_LIMIT_WAIT * 2 ** min(self._refusals - 1, 16)
-        return max(server or 0.0, min(default, window or MAX_SERVER_WAIT, MAX_SERVER_WAIT))
+        return min(default, window or MAX_SERVER_WAIT, MAX_SERVER_WAIT)
 
     async def _request(self, params: dict[str, Any]) -> list[Any]:
         try:

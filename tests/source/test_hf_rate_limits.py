@@ -17,7 +17,7 @@ import pytest
 
 from bot.settings import load_settings
 from bot.source import HFSource, SourceUnavailable
-from bot.source.hf_client import DEFAULT_LIMIT_WAIT, RESET_JITTER
+from bot.source.hf_client import DEFAULT_LIMIT_WAIT, MIN_LIMIT_WAIT, RESET_JITTER
 from bot.source.rate_limit import MAX_SERVER_WAIT
 from tests.factories import api_item
 from tests.fake_hf import HEADER_STYLES, REFUSAL_ONLY, FakeHF, Fault, Window
@@ -200,21 +200,29 @@ async def test_the_default_wait_stays_within_the_policy_window(fake_hf: FakeHF) 
     assert [math.floor(d) for d in sleep.delays] == [10, 15, 15, 15]
 
 
-async def test_a_repeated_429_waits_at_least_the_default(fake_hf: FakeHF) -> None:
-    """The first 429 that names a moment ahead is taken at its word; refused again when we come
-    back then, the word was wrong: at least the default wait, doubling (a server saying t=7, or
-    t=0.001, forever is not asked every 7 s, or every millisecond). The error says when."""
+async def test_retries_run_out_while_limited_gives_the_reset(fake_hf: FakeHF) -> None:
+    """Limited on every attempt: the error says when HF will answer again."""
     fake_hf.fail(*[Fault(429, headers={"RateLimit": '"api";r=0;t=7'})] * 3)
     sleep = RecordingSleep()
     settings = load_settings(env_file=None, hf_endpoint=fake_hf.url, hf_max_retries=2)
     async with HFSource(settings, sleep=sleep, clock=sleep.clock) as hf:
         with pytest.raises(SourceUnavailable, match=r"3 attempts; it asked us to come back at") as caught:
             await hf.fetch_day(DAYS[0])
-    assert len(sleep.delays) == 2
-    assert 7 <= sleep.delays[0] <= 7 + RESET_JITTER
-    assert 2 * DEFAULT_LIMIT_WAIT <= sleep.delays[1] <= 2 * DEFAULT_LIMIT_WAIT + RESET_JITTER
+    assert len(sleep.delays) == 2 and all(7 <= d <= 7 + RESET_JITTER for d in sleep.delays)
     assert caught.value.retry_at is not None
-    assert abs(caught.value.retry_at.timestamp() - (sleep.now + 4 * DEFAULT_LIMIT_WAIT)) < 0.01
+    assert abs(caught.value.retry_at.timestamp() - (sleep.now + 7)) < 0.01
+
+
+async def test_a_429_holds_back_at_least_a_second(fake_hf: FakeHF) -> None:
+    """A reset "in 1 ms", again and again, is not taken at its word: at least MIN_LIMIT_WAIT."""
+    fake_hf.fail(*[Fault(429, headers={"RateLimit": '"api";r=0;t=0.001'})] * 3)
+    sleep = RecordingSleep()
+    async with HFSource(
+        load_settings(env_file=None, hf_endpoint=fake_hf.url), sleep=sleep, clock=sleep.clock
+    ) as hf:
+        assert len(await hf.fetch_day(DAYS[0])) == 1
+    assert len(sleep.delays) == 3
+    assert all(MIN_LIMIT_WAIT <= d <= MIN_LIMIT_WAIT + RESET_JITTER for d in sleep.delays), sleep.delays
 
 
 def _date_in(seconds: int) -> str:

@@ -22,12 +22,10 @@ it. `pool.json` records which methods found each candidate; `judgments.jsonl` ho
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import random
 import re
 import sys
-from datetime import date
 from pathlib import Path
 
 import bm25s
@@ -37,11 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bot.papers import Paper  # noqa: E402
-from bot.source.hf_parse import parse_items  # noqa: E402
+from tests.ranking.labelled import FIRST_DAY, LAST_DAY, corpus  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-ARCHIVE = ROOT.parent / "shared" / "hf-daily" / "archive-2024-2025.jsonl.gz"
-FIRST_DAY, LAST_DAY = date(2025, 10, 1), date(2025, 10, 31)
 DEPTH = {"bm25-query": 60, "bm25-description": 60, "bm25-ai": 40}
 # Second round: the topics where more than half of the first round's candidates were judged relevant
 # (so the pool was likely missing relevant papers) were pooled again with every BM25 method at depth 100.
@@ -52,19 +48,6 @@ DEEP_TOPICS = (
     "vision language models",
 )
 DEEP = 100
-
-
-def corpus(archive: Path = ARCHIVE) -> list[Paper]:
-    """Every paper listed between FIRST_DAY and LAST_DAY, in archive order, one per arXiv id."""
-    seen: dict[str, Paper] = {}
-    with gzip.open(archive, "rt") as lines:
-        for line in lines:
-            doc = json.loads(line)
-            day = date.fromisoformat(doc["date"])
-            if FIRST_DAY <= day <= LAST_DAY:
-                for paper in parse_items(doc["items"], day):
-                    seen.setdefault(paper.id, paper)
-    return list(seen.values())
 
 
 def slug(topic: str) -> str:

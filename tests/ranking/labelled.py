@@ -28,10 +28,9 @@ class LabelledSet:
     relevant: dict[str, frozenset[str]]  # topic -> ids judged relevant (unjudged = not relevant)
 
 
-def load_labelled() -> LabelledSet | None:
-    """October 2025's papers of the archive with the judgments, or None without the archive."""
-    if not ARCHIVE.exists():
-        return None
+def corpus() -> list[Paper]:
+    """Every paper listed from FIRST_DAY to LAST_DAY, in archive order, one per arXiv id (the 510
+    papers the labelled set judges). Raises FileNotFoundError without the shared archive."""
     seen: dict[str, Paper] = {}
     with gzip.open(ARCHIVE, "rt", encoding="utf-8") as lines:
         for line in lines:
@@ -40,6 +39,14 @@ def load_labelled() -> LabelledSet | None:
             if FIRST_DAY <= day <= LAST_DAY:
                 for p in parse_items(doc["items"], day):
                     seen.setdefault(p.id, p)
+    return list(seen.values())
+
+
+def load_labelled() -> LabelledSet | None:
+    """October 2025's papers of the archive with the judgments, or None without the archive."""
+    if not ARCHIVE.exists():
+        return None
+    seen = {p.id: p for p in corpus()}
     topics = json.loads((LABELS / "topics.json").read_text())["topics"]
     relevant: dict[str, set[str]] = {t: set() for t in topics}
     for line in (LABELS / "judgments.jsonl").read_text().splitlines():

@@ -559,24 +559,24 @@ class DailyEngine:
         async def worker() -> None:
             for item in queue:
                 async with sends:
+                    if item.claim_key not in self._held:  # lease lost before the send: not ours now
+                        report.busy += 1
+                        continue
                     self._sending.add(item.claim_key)
                     outcome, text, retry_at = await self._attempt(item, send, find_sent, clock, report)
                 move, finish = self._finish(item, outcome, text, retry_at, clock())
-                records.append((item, move, recorder.submit(move, finish)))
+                future = recorder.submit(move, finish)
+                # Recorded or not, the lease is no longer renewed once FINISH has answered: a claim
+                # not recorded is taken over and resolved (find_sent / idempotent resend) later.
+                future.add_done_callback(lambda _, key=item.claim_key: self._held.pop(key, None))
+                records.append((item, move, future))
 
         await asyncio.gather(*(worker() for _ in range(min(self.send_concurrency, len(pending)))))
         for item, move, future in records:
-            try:
-                version = await future
-                if isinstance(version, Exception):
-                    raise version
-            except Exception as exc:
-                # Not recorded: stop renewing the lease so that the claim is taken over and
-                # resolved (find_sent / idempotent resend) once Redis answers again.
-                log.error("%s: could not record the outcome: %s", item.work.channel, exc)
-                self._held.pop(item.claim_key, None)
+            version = await future
+            if isinstance(version, Exception):
+                log.error("%s: could not record the outcome: %s", item.work.channel, version)
                 continue
-            self._held.pop(item.claim_key, None)
             if version != move.expected_version:
                 await self.state.subscriptions.sync_due(item.work.channel)
 
@@ -702,7 +702,8 @@ class DailyEngine:
                 log.warning("could not renew %d claim leases: %s", len(held), exc)
                 continue
             for key, result in zip(held, results, strict=True):
-                if result == 0 and key in self._held:
+                if result == 0 and key in self._held:  # taken over: stop renewing; unsent, it is skipped
+                    del self._held[key]
                     log.warning("lost the claim %s (lease ran out while we held it)", key)
 
     async def _release_unstarted(self) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from bot.store import scripts
 from bot.store.keys import ChannelRef
@@ -52,7 +52,8 @@ class _Recorder:
     then runs their FINISH scripts, which return each subscription's version read after the
     move: a version other than the one the move was computed from means the settings changed
     meanwhile, and the caller redoes that entry. A flush starts as soon as the previous one ends,
-    so a burst of results shares one round trip. Connection errors are retried a few times.
+    so a burst of results shares one round trip. Redis errors are retried a few times; every
+    submitted future is settled, with the error if recording failed or was cancelled.
     """
 
     def __init__(self, redis: Any, keys: Any, max_batch: int = 5000, retries: int = 5) -> None:
@@ -61,6 +62,7 @@ class _Recorder:
         self._max = max_batch
         self._retries = retries
         self._queue: list[tuple[_Move, tuple[Any, ...], asyncio.Future[Any]]] = []
+        self._batch: list[tuple[_Move, tuple[Any, ...], asyncio.Future[Any]]] = []  # being recorded
         self._task: asyncio.Task[None] | None = None
 
     def submit(self, move: _Move, finish: tuple[Any, ...]) -> asyncio.Future[Any]:
@@ -69,31 +71,50 @@ class _Recorder:
         self._queue.append((move, finish, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
+            self._task.add_done_callback(self._settle)
         return future
 
     async def _drain(self) -> None:
         await asyncio.sleep(0)  # let the other tasks of this tick queue theirs
         while self._queue:
-            batch, self._queue = self._queue[: self._max], self._queue[self._max :]
-            prefix = _move_commands(self._keys, (m for m, _, _ in batch))
-            commands = prefix + [f for _, f, _ in batch]
-            results: list[Any] | Exception
-            for attempt in range(self._retries + 1):
-                try:
-                    results = await scripts.run_batch(self._redis, commands)
-                    break
-                except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-                    results = exc
-                    if attempt < self._retries:
-                        await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
-            if isinstance(results, Exception):
-                outcomes: list[Any] = [results] * len(batch)
-            else:
-                failed = next((r for r in results[: len(prefix)] if isinstance(r, Exception)), None)
-                outcomes = [failed or r for r in results[len(prefix) :]]
-            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+            self._batch, self._queue = self._queue[: self._max], self._queue[self._max :]
+            outcomes = await self._record(self._batch)
+            for (_, _, future), outcome in zip(self._batch, outcomes, strict=True):
                 if not future.done():
                     future.set_result(outcome)
+            self._batch = []
+
+    def _settle(self, task: asyncio.Task[None]) -> None:
+        """Never leave a sender waiting on a future nobody settles: a flush that failed or was
+        cancelled (even before it started) gives its error to every outcome it still held."""
+        if not task.cancelled() and task.exception() is None:
+            return
+        error = RedisConnectionError("recording was cancelled") if task.cancelled() else task.exception()
+        held = self._batch
+        if task is self._task:  # else a newer flush already owns the queue
+            held, self._queue = held + self._queue, []
+        self._batch = []
+        for _, _, future in held:
+            if not future.done():
+                future.set_result(error)
+
+    async def _record(self, batch: list[tuple[_Move, tuple[Any, ...], asyncio.Future[Any]]]) -> list[Any]:
+        """FINISH's reply per item of `batch`, or the exception that prevented recording it."""
+        prefix = _move_commands(self._keys, (m for m, _, _ in batch))
+        commands = prefix + [f for _, f, _ in batch]
+        results: list[Any] | Exception = []
+        for attempt in range(self._retries + 1):
+            try:
+                results = await scripts.run_batch(self._redis, commands)
+                break
+            except (RedisError, OSError) as exc:
+                results = exc
+                if attempt < self._retries:
+                    await asyncio.sleep(min(2.0, 0.1 * 2**attempt))
+        if isinstance(results, Exception):
+            return [results] * len(batch)
+        failed = next((r for r in results[: len(prefix)] if isinstance(r, Exception)), None)
+        return [failed or r for r in results[len(prefix) :]]
 
 
 async def _apply_moves(redis: Any, keys: Any, subscriptions: SubscriptionStore, moves: list[_Move]) -> None:

@@ -27,6 +27,7 @@ def redis_url(settings: Settings) -> str:
 
 
 MAX_CONNECTIONS = 64
+REPLY_TIMEOUT = 30.0  # seconds a command waits for its reply; bot.store.resp reads the same
 
 
 async def connect(settings: Settings, **kwargs: object) -> Redis:
@@ -37,11 +38,14 @@ async def connect(settings: Settings, **kwargs: object) -> Redis:
     A command whose connection fails is tried again on a new one (twice, within ~0.3 s): after
     a Redis restart every pooled connection is dead, and without this each would fail its next
     command (a user's `/papers` among them) although Redis is back. Timeouts are not retried.
+    A command without a reply for REPLY_TIMEOUT seconds (a frozen or partitioned Redis) fails
+    with redis.exceptions.TimeoutError instead of waiting for ever.
     """
     url = await asyncio.to_thread(redis_url, settings)
     options: dict[str, object] = {
         "max_connections": MAX_CONNECTIONS,
         "timeout": 20,
+        "socket_timeout": REPLY_TIMEOUT,
         "retry": Retry(ExponentialWithJitterBackoff(cap=0.2, base=0.02), 2, (RedisConnectionError,)),
         **kwargs,
     }

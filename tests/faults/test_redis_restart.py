@@ -10,6 +10,7 @@ recorded post in Redis: none twice, none forgotten. The lists come from the fake
 from __future__ import annotations
 
 import asyncio
+import io
 import signal
 import time
 from datetime import timedelta
@@ -30,6 +31,15 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
 CHANNELS = 1000
 RESTART_AT = 300  # channels posted when Redis goes down
 NOW = at(TODAY, 12)
+PASS_LIMIT = 45.0  # seconds; a pass of 1,000 channels takes 1-5 s here
+
+
+def task_stacks() -> str:
+    """Where each asyncio task of this loop is waiting, for a failure message."""
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=8, file=out)
+    return out.getvalue()
 
 
 def serve_recent_lists(fake_hf: FakeHF) -> None:
@@ -94,7 +104,10 @@ async def test_redis_restart_mid_fanout(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             task = asyncio.ensure_future(loop.run_once())
+            pass_deadline = time.monotonic() + PASS_LIMIT
             while not task.done():
+                if time.monotonic() > pass_deadline:
+                    pytest.fail(f"a pass outlived {PASS_LIMIT} s; where every task waits:\n{task_stacks()}")
                 if restart is None and platform.channels >= RESTART_AT:
                     posted_at_restart = platform.channels
                     restart = asyncio.ensure_future(asyncio.to_thread(restartable_redis.restart, how, down))

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.feedback_seam import FeedbackProfile, rank_with_profile
 from bot.papers import Paper, list_url
-from bot.ranking import TopicQuery, rank
+from bot.ranking import TopicQuery
 from bot.ranking.types import RankedPaper
 
 
@@ -42,9 +43,11 @@ def build_digest(
     now: datetime,
     topics: Sequence[TopicQuery] = (),
     offset: int = 0,
+    profile: FeedbackProfile | None = None,
 ) -> Digest:
-    """Rank `papers` (filtered by `topics` when given) and keep `top` of them from `offset`."""
-    ranked = rank(papers, topics, now=now)
+    """Rank `papers` (filtered by `topics` when given; moved by the channel's feedback `profile`)
+    and keep `top` of them from `offset`."""
+    ranked = rank_with_profile(papers, topics, now=now, profile=profile)
     return Digest(
         day=day,
         entries=tuple(ranked[offset : offset + top]),

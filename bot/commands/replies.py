@@ -15,6 +15,7 @@ from bot.commands.language import ShowPapers
 from bot.commands.syntax import spell
 from bot.digest import Digest
 from bot.platforms import platform as platform_named
+from bot.render.votes import VoteBars
 
 Tone = Literal["info", "ok", "warning", "error"]
 
@@ -38,12 +39,14 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """Papers to show. `more` is the next page's command, `note` explains e.g. which day is shown."""
+    """Papers to show. `more` is the next page's command, `note` explains e.g. which day is shown,
+    `votes` the papers' 👍/👎 buttons (signed for the channel asked in; None: no buttons)."""
 
     digest: Digest
     command: ShowPapers
     note: str | None = None
     more: ShowPapers | None = None
+    votes: VoteBars | None = None
 
 
 Reply = Notice | Listing

@@ -259,7 +259,8 @@ return 0
 
 # One person's vote on one paper in one channel (bot.store.votes), and the channel's bounds.
 # KEYS: votes (HASH member -> "1" | "-1"), vote times (ZSET member -> epoch s), cards (HASH paper -> JSON)
-# ARGV: paper id, voter, vote ("1" | "-1"), now (epoch s), card JSON, most votes kept, longest kept (s)
+# ARGV: paper id, voter, vote ("1" | "-1"), now (epoch s), card JSON ("": keep the stored card), most
+# votes kept, longest kept (s)
 # The same vote again takes it back. Then votes older than the age bound and the oldest beyond the
 # count bound are dropped, with the cards no vote names any more. Returns {the voter's vote now
 # (1, -1 or 0), the paper's likes, the paper's dislikes}.
@@ -276,7 +277,8 @@ if redis.call('HGET', KEYS[1], member) == ARGV[3] then
 else
   redis.call('HSET', KEYS[1], member, ARGV[3])
   redis.call('ZADD', KEYS[2], now, member)
-  redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
+  if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
+  else redis.call('HSETNX', KEYS[3], ARGV[1], '{}') end
   mine = tonumber(ARGV[3])
 end
 local dropped = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - age))

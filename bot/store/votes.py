@@ -110,38 +110,33 @@ class VoteStore:
         self.max_age_seconds = max_age_seconds
 
     async def vote(
-        self, channel: ChannelRef, paper: Paper | FeedbackExample, voter: str, vote: Vote
+        self, channel: ChannelRef, paper: Paper | FeedbackExample | str, voter: str, vote: Vote
     ) -> VoteResult:
         """Record `voter`'s `vote` (LIKE or DISLIKE) on `paper`; the same vote again takes it back.
 
-        `paper` is the Paper, or the example of it a button's stored card gives (title and text).
+        `paper` is the Paper, an example of it (title and text), or only its id when neither can
+        be had (Hugging Face down): the paper's stored card is then kept, or an empty one made.
         Raises ValueError for a NONE vote or an id with blanks.
         """
         if vote is Vote.NONE:
             raise ValueError("vote LIKE or DISLIKE; voting the same again takes a vote back")
-        example = example_of(paper, int(vote)) if isinstance(paper, Paper) else paper
-        if not (_TOKEN.match(example.paper_id) and _TOKEN.match(voter)):
-            raise ValueError(
-                f"paper id and voter must be 1-200 characters without blanks: {example.paper_id!r}"
+        if isinstance(paper, str):
+            paper_id, card = paper, ""
+        else:
+            example = example_of(paper, int(vote)) if isinstance(paper, Paper) else paper
+            paper_id = example.paper_id
+            card = json.dumps(
+                {"t": clip(example.title, EXAMPLE_TITLE_MAX), "x": clip(example.text, EXAMPLE_TEXT_MAX)},
+                ensure_ascii=False,
+                separators=(",", ":"),
             )
-        card = json.dumps(
-            {"t": clip(example.title, EXAMPLE_TITLE_MAX), "x": clip(example.text, EXAMPLE_TEXT_MAX)},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        if not (_TOKEN.match(paper_id) and _TOKEN.match(voter)):
+            raise ValueError(f"paper id and voter must be 1-200 characters without blanks: {paper_id!r}")
         mine, likes, dislikes = await run_one(
             self._redis,
             VOTE,
             self._keys.vote_keys(channel),
-            [
-                example.paper_id,
-                voter,
-                int(vote),
-                int(self._clock()),
-                card,
-                self.max_votes,
-                self.max_age_seconds,
-            ],
+            [paper_id, voter, int(vote), int(self._clock()), card, self.max_votes, self.max_age_seconds],
         )
         return VoteResult(Vote(int(mine)), Tally(int(likes), int(dislikes)))
 

@@ -134,3 +134,14 @@ async def test_blank_ids_are_refused(redis_client: Redis, state: State) -> None:
     with pytest.raises(ValueError):
         await state.votes.vote(C1, P1, "slack:U1", Vote.NONE)
     assert not await state.redis.exists(state.keys.votes(C1))
+
+
+async def test_a_vote_by_id_alone_keeps_the_stored_card(state: State) -> None:
+    clock = Clock()
+    votes = store(state, clock)
+    await votes.vote(C1, P1, "slack:U1", Vote.LIKE)
+    await votes.vote(C1, P1.id, "slack:U2", Vote.LIKE)  # HF down: no title at hand
+    assert (await votes.profile(C1)).examples[0].title == "Diffusion for video"
+    clock.now += 1
+    await votes.vote(C1, P2.id, "slack:U2", Vote.LIKE)
+    assert (await votes.profile(C1)).examples[0].title == P2.id  # an empty card: the id shows

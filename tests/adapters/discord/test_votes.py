@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.app import PapersBot
+from adapters.discord.app import PapersBot, daily_loop
 from bot.render.votes import DISCORD_PAPERS_PER_ROW
+from bot.settings import Settings
 from bot.store import State, Tally, Vote
-from tests.adapters.discord.conftest import GENERAL_REF, PAPERS, answer, command
+from tests.adapters.discord.conftest import GENERAL_REF, NOW, PAPERS, PAPERS_REF, answer, command
 from tests.discord_standin import DiscordStandIn
 from tests.discord_standin import payloads as p
 
@@ -125,3 +126,21 @@ async def test_votes_subcommand_lists_what_the_channel_taught(
     refused = await answer(await command(standin, "forget"))  # a member without Manage Channels
     assert "Only people who manage this channel" in refused["content"]
     assert await state.votes.profile(GENERAL_REF)
+
+
+async def test_the_daily_post_has_a_button_pair_per_paper(
+    standin: DiscordStandIn, bot: PapersBot, state: State, settings: Settings
+) -> None:
+    await state.subscriptions.configure(PAPERS_REF, by="discord:1", post_time="00:00", timezone="UTC", top=12)
+    loop = daily_loop(settings, state, bot, clock=lambda: NOW)
+    assert (await loop.run_once()).posted == 1
+    creates = standin.message_creates(PAPERS)
+    assert len(creates) == 2  # 12 papers: more than one message holds (embeds)
+    labels = []
+    for create in creates:
+        rows = create.json["components"]
+        assert len(rows) <= 5 and all(len(r["components"]) <= 5 for r in rows)
+        buttons = [b for r in rows for b in r["components"]]
+        assert len(buttons) == 2 * len(create.json["embeds"])
+        labels += [b["label"] for b in buttons[::2]]
+    assert labels == [f"#{i} · 0" for i in range(1, 13)]

@@ -16,6 +16,7 @@ from bot.store import ChannelRef, Tally, Vote
 from tests.adapters.slack.conftest import CHANNEL, TEAM, SlackSender, buttons
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.test_commands import ACK_LIMIT, answers, settled
+from tests.adapters.slack.test_daily import loop_for, subscribe
 
 HERE = ChannelRef("slack", TEAM, CHANNEL)
 pytestmark = pytest.mark.timeout(30)
@@ -175,3 +176,23 @@ async def test_votes_and_forget_subcommands(
     [forgot] = await answers(fake_slack, "forget")
     assert "Forgot this channel's 2 votes" in forgot["text"]
     assert not await slack.state.votes.profile(HERE)
+
+
+async def test_the_daily_post_has_votes_and_a_vote_relabels_it(
+    sender: SlackSender, fake_slack: FakeSlack, papers_today: list, slack: Runtime
+) -> None:
+    slack.bot.vote_edits.interval = 0.05
+    await subscribe(slack, top=3)
+    assert (await loop_for(slack).run_once()).posted == 1
+    [post] = fake_slack.posted(CHANNEL)
+    bars = vote_blocks(post.params)
+    assert list(bars) == [item["paper"]["id"] for item in papers_today[:3]]
+    ts = fake_slack.history[CHANNEL][0]["ts"]
+    paper, bar = next(iter(bars.items()))
+    message = {"text": post.params["text"], "blocks": post.params["blocks"]}
+    await sender.click(bar[DISLIKE_ACTION], name="down", message=message, message_ts=ts)
+    await settled(slack, fake_slack)
+    await slack.bot.vote_edits.drain()
+    [update] = fake_slack.calls_to("chat.update")
+    assert update.params["ts"] == ts and labels(update.params["blocks"], paper) == ("👍 0", "👎 1")
+    assert [(e.paper_id, e.vote) for e in (await slack.state.votes.profile(HERE)).examples] == [(paper, -1)]

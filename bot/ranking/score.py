@@ -35,6 +35,7 @@ from functools import lru_cache
 from bot.papers import Paper
 from bot.ranking import tuning
 from bot.ranking.background import background
+from bot.ranking.feedback import FeedbackProfile
 from bot.ranking.index import PaperIndex, lookup, paper_index
 from bot.ranking.query import TopicQuery
 from bot.ranking.relevance import CompiledTopic, Hit, compiled, describe, match_entry
@@ -245,9 +246,16 @@ def _looked_up(papers: list[Paper]) -> tuple[list[PaperIndex | None], list[froze
     return indexes, tokens
 
 
-def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: datetime) -> list[RankedPaper]:
+def rank(
+    papers: Iterable[Paper],
+    topics: Sequence[TopicQuery] = (),
+    *,
+    now: datetime,
+    profile: FeedbackProfile | None = None,
+) -> list[RankedPaper]:
     """Score and sort `papers`, best first. With `topics`, keep only papers matching at least one
-    (`bot.ranking.relevance`), each listing the topics it matches in the order given."""
+    (`bot.ranking.relevance`), each listing the topics it matches in the order given. `profile`, the
+    channel's votes, applies relevance feedback (`bot.ranking.rocchio`); None or empty changes nothing."""
     papers = list(papers)
     minute = _minute(now)
     topics = list({t.text: t for t in topics}.values())  # a topic listed twice counts once

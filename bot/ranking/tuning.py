@@ -105,3 +105,30 @@ MIN_HOURS: Final = 6.0
 #: upvotes), 3 comments add 0.35.
 STARS_WEIGHT: Final = 0.1
 COMMENTS_WEIGHT: Final = 0.25
+
+# --- relevance feedback (bot.ranking.rocchio; Rocchio 1971, Manning, Raghavan & Schütze 2008 §9.1.1) ---
+
+#: A paper's feedback vector keeps its this many heaviest terms (BM25F saturation x IDF): a vote's
+#: stored text (~1,000 characters) has 60 to 90 distinct terms, the heaviest name what it is about.
+FEEDBACK_TERMS: Final = 40
+#: Each centroid (liked, disliked) keeps this many terms: Rocchio's expansion terms (Buckley, Salton &
+#: Allan 1994 add tens to a few hundred; with one month's votes the tail is noise).
+FEEDBACK_CENTROID_TERMS: Final = 60
+#: Cosine similarity that two unrelated ML papers reach by sharing common field words ("model",
+#: "language", "benchmark"); only similarity above it counts, rescaled to [0, 1].
+FEEDBACK_MIN_SIMILARITY: Final = 0.1
+#: Rocchio's beta and gamma (alpha = 1 on the topic query): the textbook 0.75 and 0.15 (Manning et al.
+#: §9.1.1: positive feedback is worth more than negative, which is usually one of many ways to be
+#: off-topic).
+FEEDBACK_BETA: Final = 0.75
+FEEDBACK_GAMMA: Final = 0.15
+#: With topics, the feedback moves a paper's relevance by at most this much, so the topic stays
+#: what decides: only papers within it of the match threshold can join or leave, and a good match
+#: (GOOD_MATCH, 0.65) is never removed.
+FEEDBACK_MAX_SHIFT: Final = 0.1
+#: A ranking admits (without topics: raises) at most this many papers per liked example through
+#: feedback, and removes at most this many per disliked example, FEEDBACK_PAPERS_MAX in all.
+FEEDBACK_PAPERS_PER_VOTE: Final = 2
+FEEDBACK_PAPERS_MAX: Final = 10
+#: The newest votes read (the store keeps a few hundred; older interests fade).
+FEEDBACK_MAX_EXAMPLES: Final = 200

@@ -43,8 +43,10 @@ from bot.ranking.relevance import CompiledTopic, Hit, compiled, describe, match_
 from bot.ranking.rocchio import Effect, FeedbackModel, model, paper_vector
 from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, STARS_WEIGHT
 from bot.ranking.types import RankedPaper, ScorePart
+from bot.text_format import clip
 
 BASE_CACHE_SIZE = 8192  # (paper, minute) entries; cleared wholesale when full
+_TITLE_SHOWN = 80  # characters of a voted paper's title in a feedback explanation
 
 
 def _minute(now: datetime) -> int:
@@ -297,7 +299,8 @@ def _feedback_part(effect: Effect, shift: float) -> ScorePart:
 
 
 def _titles(effect: Effect) -> str:
-    return ", ".join(f"“{e.title}”" for e in effect.neighbours) or "the channel's votes as a whole"
+    shown = ", ".join(f"“{clip(e.title, _TITLE_SHOWN)}”" for e in effect.neighbours)
+    return shown or "their common words"
 
 
 def _with_feedback(ranked: RankedPaper, part: ScorePart, effect: Effect) -> RankedPaper:

@@ -27,6 +27,7 @@ background version); `effect` answers for one paper.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ Vector = dict[str, float]  # term -> weight, length 1
 _VECTOR_CACHE_SIZE: Final = 8192
 _MODEL_CACHE_SIZE: Final = 256
 _NEIGHBOURS: Final = 3  # voted papers named per explanation
+_NEIGHBOUR_TERMS: Final = 20  # a paper's heaviest terms compared with each voted paper to name them
 
 
 def _vector(title: str, text: str) -> Vector:
@@ -54,7 +56,7 @@ def _vector(title: str, text: str) -> Vector:
         ((s * stats.idf(t), t) for t, s in sat.items() if t not in STOPWORDS),
         reverse=True,
     )[: tuning.FEEDBACK_TERMS]
-    return _unit({t: w for w, t in weights if w > 0})
+    return _unit({t: w for w, t in weights if w > 0})  # heaviest first (`_Postings.nearest` reads so)
 
 
 def _unit(weights: Vector) -> Vector:
@@ -93,20 +95,18 @@ def paper_vector(paper: Paper) -> Vector:
 
 @dataclass(frozen=True, slots=True)
 class Effect:
-    """The feedback on one paper: `shift` f in relevance units (unclamped), the similarities s+ and s-
-    above chance in [0, 1], and the voted papers it is most like (liked ones when f > 0, disliked ones
-    when f < 0), most similar first."""
+    """The feedback on one paper: `shift` f in relevance units (unclamped), and the similarities s+ and
+    s- above chance, in [0, 1]."""
 
     shift: float
     liked: float
     disliked: float
-    neighbours: tuple[FeedbackExample, ...]
 
 
 class FeedbackModel:
     """A profile compiled for scoring: the examples' vectors and the two Rocchio centroids."""
 
-    __slots__ = ("disliked", "liked", "negative", "positive", "postings")
+    __slots__ = ("disliked", "disliked_index", "liked", "liked_index", "negative", "positive")
 
     def __init__(self, profile: FeedbackProfile) -> None:
         seen: set[str] = set()
@@ -119,19 +119,20 @@ class FeedbackModel:
         self.disliked = tuple((e, v) for e, v in examples if e.vote < 0 and v)
         self.positive = _centroid([v for _, v in self.liked])
         self.negative = _centroid([v for _, v in self.disliked])
+        self.liked_index = _Postings(self.liked)
+        self.disliked_index = _Postings(self.disliked)
 
     def effect(self, vector: Vector) -> Effect:
         """The feedback on a paper of this vector (`paper_vector`)."""
         s_plus = _above_chance(_cosine(vector, self.positive)) if self.positive else 0.0
         s_minus = _above_chance(_cosine(vector, self.negative)) if self.negative else 0.0
-        shift = tuning.FEEDBACK_BETA * s_plus - tuning.FEEDBACK_GAMMA * s_minus
-        if shift > 0:
-            neighbours = _nearest(vector, self.liked)
-        elif shift < 0:
-            neighbours = _nearest(vector, self.disliked)
-        else:
-            neighbours = ()
-        return Effect(shift, s_plus, s_minus, neighbours)
+        return Effect(tuning.FEEDBACK_BETA * s_plus - tuning.FEEDBACK_GAMMA * s_minus, s_plus, s_minus)
+
+    def neighbours(self, vector: Vector, vote: int) -> tuple[FeedbackExample, ...]:
+        """The liked (vote +1) or disliked (-1) examples most like a paper of this vector, most similar
+        first, for explanations: at most 3, each with a cosine above the chance level, measured on
+        the paper's heaviest terms (so the order is close to, not exactly, the cosines')."""
+        return (self.liked_index if vote > 0 else self.disliked_index).nearest(vector)
 
     def cap(self, vote: int) -> int:
         """How many papers one ranking may admit (vote +1) or remove (vote -1) through feedback."""
@@ -154,19 +155,27 @@ def _above_chance(cosine: float) -> float:
     return max(0.0, (cosine - s0) / (1.0 - s0))
 
 
-def _nearest(
-    vector: Vector, examples: tuple[tuple[FeedbackExample, Vector], ...]
-) -> tuple[FeedbackExample, ...]:
-    """The examples most like `vector` (cosine above the chance level), most similar first."""
-    scored = sorted(
-        (
-            (c, k)
-            for k, (_, v) in enumerate(examples)
-            if (c := _cosine(vector, v)) > tuning.FEEDBACK_MIN_SIMILARITY
-        ),
-        key=lambda ck: (-ck[0], ck[1]),
-    )
-    return tuple(examples[k][0] for _, k in scored[:_NEIGHBOURS])
+class _Postings:
+    """An inverted index of examples' vectors (term -> (example, weight)), so the examples most like a
+    paper are found by reading only the terms they share with it."""
+
+    __slots__ = ("examples", "postings")
+
+    def __init__(self, examples: tuple[tuple[FeedbackExample, Vector], ...]) -> None:
+        self.examples = tuple(e for e, _ in examples)
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        for k, (_, v) in enumerate(examples):
+            for t, w in v.items():
+                self.postings.setdefault(t, []).append((k, w))
+
+    def nearest(self, vector: Vector) -> tuple[FeedbackExample, ...]:
+        """The examples most like `vector` (cosine above the chance level), most similar first."""
+        cosines: dict[int, float] = {}
+        for t, w in itertools.islice(vector.items(), _NEIGHBOUR_TERMS):  # heaviest first
+            for k, x in self.postings.get(t, ()):
+                cosines[k] = cosines.get(k, 0.0) + w * x
+        best = sorted((-c, k) for k, c in cosines.items() if c > tuning.FEEDBACK_MIN_SIMILARITY)
+        return tuple(self.examples[k] for _, k in best[:_NEIGHBOURS])
 
 
 _MODELS: OrderedDict[tuple[FeedbackProfile, int], FeedbackModel] = OrderedDict()

@@ -40,7 +40,7 @@ from bot.ranking.feedback import FeedbackProfile
 from bot.ranking.index import PaperIndex, lookup, paper_index
 from bot.ranking.query import TopicQuery
 from bot.ranking.relevance import CompiledTopic, Hit, compiled, describe, match_entry
-from bot.ranking.rocchio import Effect, FeedbackModel, model, paper_vector
+from bot.ranking.rocchio import FeedbackModel, model, paper_vector
 from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, STARS_WEIGHT
 from bot.ranking.types import RankedPaper, ScorePart
 from bot.text_format import clip
@@ -289,25 +289,19 @@ def rank(
     return ranked
 
 
-def _feedback_part(effect: Effect, shift: float) -> ScorePart:
-    """The feedback part of a score: RELEVANCE_WEIGHT x `shift` (f, clamped with topics)."""
+def _with_feedback(ranked: RankedPaper, shift: float, fm: FeedbackModel) -> RankedPaper:
+    """`ranked` with a feedback part of RELEVANCE_WEIGHT x `shift` (f, clamped with topics) after its
+    relevance (or upvotes) part, naming the voted papers it is most like."""
+    neighbours = fm.neighbours(paper_vector(ranked.paper), 1 if shift > 0 else -1)
+    shown = ", ".join(f"“{clip(e.title, _TITLE_SHOWN)}”" for e in neighbours) or "their common words"
     if shift > 0:
-        detail = f"similar to papers this channel liked: {_titles(effect)}"
+        detail = f"similar to papers this channel liked: {shown}"
     else:
-        detail = f"like papers this channel disliked: {_titles(effect)}"
-    return ScorePart("feedback", tuning.RELEVANCE_WEIGHT * shift, detail)
-
-
-def _titles(effect: Effect) -> str:
-    shown = ", ".join(f"“{clip(e.title, _TITLE_SHOWN)}”" for e in effect.neighbours)
-    return shown or "their common words"
-
-
-def _with_feedback(ranked: RankedPaper, part: ScorePart, effect: Effect) -> RankedPaper:
-    """`ranked` with the feedback part after its relevance (or upvotes) part."""
+        detail = f"like papers this channel disliked: {shown}"
+    part = ScorePart("feedback", tuning.RELEVANCE_WEIGHT * shift, detail)
     at = 2 if len(ranked.parts) > 1 and ranked.parts[1].name == "relevance" else 1
     parts = (*ranked.parts[:at], part, *ranked.parts[at:])
-    return replace(ranked, score=_total(parts), parts=parts, feedback=effect.neighbours)
+    return replace(ranked, score=_total(parts), parts=parts, feedback=neighbours)
 
 
 def _plain_with_feedback(ranked: list[RankedPaper], fm: FeedbackModel) -> list[RankedPaper]:
@@ -316,7 +310,7 @@ def _plain_with_feedback(ranked: list[RankedPaper], fm: FeedbackModel) -> list[R
     effects = [fm.effect(paper_vector(r.paper)) for r in ranked]
     raised = {k for _, k in sorted((-e.shift, k) for k, e in enumerate(effects) if e.shift > 0)[: fm.cap(1)]}
     return [
-        _with_feedback(r, _feedback_part(e, e.shift), e) if e.shift < 0 or k in raised else r
+        _with_feedback(r, e.shift, fm) if e.shift < 0 or k in raised else r
         for k, (r, e) in enumerate(zip(ranked, effects, strict=True))
     ]
 
@@ -333,19 +327,19 @@ def _topics_with_feedback(
     the disliked papers may fall below the threshold (at most `fm.cap(-1)`, the lowest first), papers
     just below it like the liked ones may join (at most `fm.cap(+1)`, the highest first)."""
     bound, threshold = tuning.FEEDBACK_MAX_SHIFT, tuning.MATCH_THRESHOLD
-    shifts: dict[int, tuple[Effect, float]] = {}
+    shifts: dict[int, float] = {}
     for k, paper in enumerate(papers):
-        effect = fm.effect(paper_vector(paper))
-        if effect.shift > 0 or (effect.shift < 0 and k in found):
-            shifts[k] = effect, max(-bound, min(bound, effect.shift))
+        shift = fm.effect(paper_vector(paper)).shift
+        if shift > 0 or (shift < 0 and k in found):
+            shifts[k] = max(-bound, min(bound, shift))
     leaving = sorted(
         (max(h.relevance for h in found[k]) + shift, k)
-        for k, (_, shift) in shifts.items()
+        for k, shift in shifts.items()
         if k in found and max(h.relevance for h in found[k]) + shift < threshold
     )
     removed = {k for _, k in leaving[: fm.cap(-1)]}
     joining: list[tuple[float, int, Hit]] = []
-    for k, (_, shift) in shifts.items():
+    for k, shift in shifts.items():
         if k in found or shift <= 0:
             continue
         idx = indexes[k] or paper_index(papers[k])
@@ -359,12 +353,9 @@ def _topics_with_feedback(
         if k in removed:
             continue
         entry = _with_topics(_base(papers[k], minute), tuple(hits))
-        if k in shifts:
-            effect, shift = shifts[k]
-            entry = _with_feedback(entry, _feedback_part(effect, shift), effect)
-        ranked.append(entry)
+        ranked.append(_with_feedback(entry, shifts[k], fm) if k in shifts else entry)
     for _, k, hit in joining[: fm.cap(1)]:
-        effect, shift = shifts[k]
+        shift = shifts[k]
         base = _base(papers[k], minute)
         detail = (
             f"below the match threshold for “{hit.query}” (relevance {hit.relevance:.2f} < {threshold}), "
@@ -373,7 +364,7 @@ def _topics_with_feedback(
         relevance = ScorePart("relevance", tuning.RELEVANCE_WEIGHT * hit.relevance, detail)
         parts = (base.parts[0], relevance, *base.parts[1:])
         entry = RankedPaper(base.paper, _total(parts), parts, (hit.query,), hit.terms)
-        ranked.append(_with_feedback(entry, _feedback_part(effect, shift), effect))
+        ranked.append(_with_feedback(entry, shift, fm))
     return ranked
 
 

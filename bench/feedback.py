@@ -39,8 +39,11 @@ import argparse
 import json
 import statistics
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from time import time_ns
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -89,13 +92,23 @@ def train(
     return FeedbackProfile(tuple(examples))
 
 
+@dataclass(frozen=True)
+class Run:
+    """A channel measured over the test days: mean per-day P@10, the ids it was given (its matches with
+    topics, its first 10 a day without) and the relevant ids among the days' papers."""
+
+    p10: float
+    given: frozenset[str]
+    relevant: frozenset[str]
+
+
 def evaluate(
     days: list[tuple[date, list[Paper]]],
     topics: list[TopicQuery],
     relevant: frozenset[str],
     profile: FeedbackProfile | None,
-) -> dict[str, object]:
-    """Per-day P@10, the given ids pooled over `days` and the relevant ones among the days' papers."""
+) -> Run:
+    """The channel over `days`, ranked with `profile` (None: without votes)."""
     per_day: list[float] = []
     given: set[str] = set()
     all_relevant: set[str] = set()
@@ -106,10 +119,11 @@ def evaluate(
         given |= set(ranked if topics else ranked[:POST])
         if rel:
             per_day.append(sum(1 for pid in ranked[:POST] if pid in rel) / min(POST, len(rel)))
-    return {"p10": statistics.fmean(per_day) if per_day else 1.0, "given": given, "relevant": all_relevant}
+    return Run(statistics.fmean(per_day) if per_day else 1.0, frozenset(given), frozenset(all_relevant))
 
 
-def f1(given: set[str], relevant: set[str]) -> float:
+def f1(given: frozenset[str], relevant: frozenset[str]) -> float:
+    """F1 of the given set against the relevant one."""
     hits = len(given & relevant)
     if not hits:
         return 0.0
@@ -117,9 +131,15 @@ def f1(given: set[str], relevant: set[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+UNITS = {"likes": "votes", "dislikes": "votes", "rank_ms": "ms"} | {
+    m: "papers" for m in ("added", "added_relevant", "removed", "removed_relevant")
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-days", type=int, default=10, help="list days the channel votes on (10)")
+    parser.add_argument("--test-days", type=int, help="list days measured after them (default: all the rest)")
     parser.add_argument(
         "--dislike-every", type=int, default=2, help="dislike every n-th irrelevant shown (2)"
     )
@@ -129,15 +149,8 @@ def main() -> None:
         print(json.dumps({"skipped": f"{ARCHIVE} is absent"}))
         return
     days = list(days_of(labelled.papers).items())
-    train_days, test_days = days[: args.train_days], days[args.train_days :]
-
-    figures: dict[tuple[str, str, str], list[float]] = {}
-
-    def emit(metric: str, channel: str, profile: str, topic: str, value: float, unit: str = "ratio") -> None:
-        figures.setdefault((metric, channel, profile), []).append(value)
-        line = {"metric": metric, "channel": channel, "profile": profile, "topic": topic}
-        print(json.dumps({**line, "value": round(value, 3), "unit": unit}), flush=True)
-
+    train_days = days[: args.train_days]
+    test_days = days[args.train_days :][: args.test_days]
     print(
         json.dumps(
             {
@@ -149,41 +162,65 @@ def main() -> None:
         ),
         flush=True,
     )
+    figures: dict[tuple[str, str, str], list[float]] = {}
+
+    def emit(metric: str, channel: str, profile: str, topic: str, value: float) -> None:
+        if topic != "mean":
+            figures.setdefault((metric, channel, profile), []).append(value)
+        line = {"metric": metric, "channel": channel, "profile": profile, "topic": topic}
+        print(json.dumps({**line, "value": round(value, 3), "unit": UNITS.get(metric, "ratio")}), flush=True)
+
+    profiles: list[FeedbackProfile] = []
     for topic, query in labelled.queries.items():
         relevant = labelled.relevant[topic]
         for channel, topics in (("topic", [TopicQuery.parse(query)]), ("no-topic", [])):
             profile = train(train_days, topics, relevant, args.dislike_every)
-            emit("likes", channel, "votes", topic, len(profile.liked), "votes")
-            emit("dislikes", channel, "votes", topic, len(profile.disliked), "votes")
-            runs = {
-                name: evaluate(test_days, topics, relevant, p)
-                for name, p in (("none", None), ("votes", profile))
-            }
+            profiles.append(profile)
+            emit("likes", channel, "votes", topic, len(profile.liked))
+            emit("dislikes", channel, "votes", topic, len(profile.disliked))
+            runs = {"none": evaluate(test_days, topics, relevant, None)}
+            runs["votes"] = evaluate(test_days, topics, relevant, profile)
+            rel = runs["none"].relevant
             for name, run in runs.items():
-                given, rel = run["given"], run["relevant"]
-                assert isinstance(given, set) and isinstance(rel, set) and isinstance(run["p10"], float)
-                emit("precision_at_10", channel, name, topic, run["p10"])
-                emit("recall", channel, name, topic, len(given & rel) / len(rel) if rel else 1.0)
+                emit("precision_at_10", channel, name, topic, run.p10)
+                emit("recall", channel, name, topic, len(run.given & rel) / len(rel) if rel else 1.0)
                 if topics:
-                    emit("f1", channel, name, topic, f1(given, rel))
+                    emit("f1", channel, name, topic, f1(run.given, rel))
             if topics:
-                before, after = runs["none"]["given"], runs["votes"]["given"]
-                rel = runs["none"]["relevant"]
-                assert isinstance(before, set) and isinstance(after, set) and isinstance(rel, set)
-                emit("added", channel, "votes", topic, len(after - before), "papers")
-                emit("added_relevant", channel, "votes", topic, len((after - before) & rel), "papers")
-                emit("removed", channel, "votes", topic, len(before - after), "papers")
-                emit("removed_relevant", channel, "votes", topic, len((before - after) & rel), "papers")
+                before, after = runs["none"].given, runs["votes"].given
+                emit("added", channel, "votes", topic, len(after - before))
+                emit("added_relevant", channel, "votes", topic, len((after - before) & rel))
+                emit("removed", channel, "votes", topic, len(before - after))
+                emit("removed_relevant", channel, "votes", topic, len((before - after) & rel))
     for (metric, channel, profile), values in figures.items():
-        unit = (
-            "votes"
-            if metric in ("likes", "dislikes")
-            else "papers"
-            if metric.startswith(("added", "removed"))
-            else "ratio"
-        )
-        line = {"metric": metric, "channel": channel, "profile": profile, "topic": "mean"}
-        print(json.dumps({**line, "value": round(statistics.fmean(values), 3), "unit": unit}), flush=True)
+        emit(metric, channel, profile, "mean", statistics.fmean(values))
+    speed(days, labelled.queries, max(profiles, key=lambda p: len(p.examples)), emit)
+
+
+def speed(
+    days: list[tuple[date, list[Paper]]],
+    queries: dict[str, str],
+    profile: FeedbackProfile,
+    emit: Callable[[str, str, str, str, float], None],
+) -> None:
+    """rank_ms: ranking the largest day for a channel with the largest profile of the replay, its
+    papers and votes analysed already (as in the daily fan-out after the first channel), median of 9."""
+    day, papers = max(days, key=lambda d: len(d[1]))
+    for channel, topics in (("topic", [TopicQuery.parse(q) for q in queries.values()][:3]), ("no-topic", [])):
+        for name, p in (("none", None), ("votes", profile)):
+            rank(papers, topics, now=post_time(day), profile=p)
+            times = []
+            for _ in range(9):
+                start = time_ns()
+                rank(papers, topics, now=post_time(day), profile=p)
+                times.append((time_ns() - start) / 1e6)
+            emit(
+                "rank_ms",
+                channel,
+                name,
+                f"{len(papers)} papers, {len(profile.examples)} votes",
+                statistics.median(times),
+            )
 
 
 if __name__ == "__main__":

@@ -6,9 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.feedback_seam import FeedbackProfile, rank_with_profile
 from bot.papers import Paper, list_url
-from bot.ranking import TopicQuery
+from bot.ranking import FeedbackProfile, TopicQuery, rank
 from bot.ranking.types import RankedPaper
 
 
@@ -45,9 +44,9 @@ def build_digest(
     offset: int = 0,
     profile: FeedbackProfile | None = None,
 ) -> Digest:
-    """Rank `papers` (filtered by `topics` when given; moved by the channel's feedback `profile`)
-    and keep `top` of them from `offset`."""
-    ranked = rank_with_profile(papers, topics, now=now, profile=profile)
+    """Rank `papers` (filtered by `topics` when given, moved by the channel's votes in `profile`) and
+    keep `top` of them from `offset`."""
+    ranked = rank(papers, topics, now=now, profile=profile)
     return Digest(
         day=day,
         entries=tuple(ranked[offset : offset + top]),

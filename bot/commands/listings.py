@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from bot.commands.language import ShowPapers, Why
 from bot.commands.replies import Listing, Notice, Reply, quote
 from bot.digest import build_digest
-from bot.feedback_seam import FeedbackProfile, rank_with_profile
 from bot.papers import Paper
-from bot.ranking import QueryError, TopicQuery, explain
+from bot.ranking import FeedbackProfile, QueryError, TopicQuery, explain, rank
 from bot.source import SourceUnavailable
 from bot.store import PaperCache
 from bot.text_format import format_day
@@ -182,12 +181,12 @@ async def why(
             tone="warning",
         )
     queries = [TopicQuery.parse(t) for t in topics]
-    ranked = rank_with_profile(listed, queries, now=now, profile=profile)
+    ranked = rank(listed, queries, now=now, profile=profile)
     position = next((i for i, r in enumerate(ranked, 1) if r.paper.id == paper.id), None)
     title = f"Why {quote(paper.title, 80)} ranks where it does"
     if position is None:  # it does not match this channel's topics
         lines = ["It matches none of this channel's topics, so its daily post skips it."]
-        ranked = rank_with_profile(listed, (), now=now, profile=profile)
+        ranked = rank(listed, (), now=now, profile=profile)
         position = next(i for i, r in enumerate(ranked, 1) if r.paper.id == paper.id)
     else:
         lines = []

@@ -34,8 +34,8 @@ from bot.commands.language import (
 from bot.commands.listings import show_papers, why
 from bot.commands.replies import INTERNAL_ERROR, STORAGE_DOWN, TOO_SLOW, Listing, Notice, Reply, refused
 from bot.commands.votes import VoteService, forgotten_notice, taught_notice
-from bot.feedback_seam import FeedbackProfile
 from bot.observability import metrics
+from bot.ranking import FeedbackProfile
 from bot.store import NotSubscribed, RedisUnavailable, State, SubscriptionError
 from bot.store.keys import ChannelRef
 

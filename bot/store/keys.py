@@ -87,8 +87,9 @@ Per channel (hash tag ``{platform:team:channel}``)::
                                              `/papers forget`; expires 180 days after the last vote
     P:votes:t:{slack:T1:C1}           ZSET   the same "<paper id> <voter>" members -> epoch
                                              seconds of the vote (the order the bounds trim by)
-    P:votes:card:{slack:T1:C1}        HASH   paper id -> JSON {"t": title, "x": the first
-                                             600 characters of its abstract}: the paper as the
+    P:votes:card:{slack:T1:C1}        HASH   paper id -> JSON {"t": title, "x": text}, as
+                                             bot.ranking.feedback.example_of makes them (at most
+                                             300 + 1,000 characters): the paper as the
                                              channel's feedback profile needs it after HF's list
                                              cache is gone; kept only while a vote names it
 

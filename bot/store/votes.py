@@ -23,14 +23,14 @@ from enum import IntEnum
 
 from redis.asyncio import Redis
 
-from bot.feedback_seam import (
-    EXAMPLE_TEXT_MAX,
-    EXAMPLE_TITLE_MAX,
+from bot.papers import Paper
+from bot.ranking.feedback import (
+    EXAMPLE_TEXT_CHARS,
+    EXAMPLE_TITLE_CHARS,
     FeedbackExample,
     FeedbackProfile,
     example_of,
 )
-from bot.papers import Paper
 from bot.store.keys import ChannelRef, Keys
 from bot.store.scripts import VOTE, run_one
 from bot.text_format import clip
@@ -126,7 +126,7 @@ class VoteStore:
             example = example_of(paper, int(vote)) if isinstance(paper, Paper) else paper
             paper_id = example.paper_id
             card = json.dumps(
-                {"t": clip(example.title, EXAMPLE_TITLE_MAX), "x": clip(example.text, EXAMPLE_TEXT_MAX)},
+                {"t": clip(example.title, EXAMPLE_TITLE_CHARS), "x": clip(example.text, EXAMPLE_TEXT_CHARS)},
                 ensure_ascii=False,
                 separators=(",", ":"),
             )

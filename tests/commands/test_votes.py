@@ -7,11 +7,15 @@ from datetime import date
 
 import pytest
 
+from bot.commands import Caller, CommandService, Listing, Notice, ShowPapers
 from bot.commands.coalesce import Coalescer
-from bot.commands.language import ForgetVotes, Help, ShowVotes, parse
+from bot.commands.language import ForgetVotes, Help, ShowVotes, Why, parse
 from bot.commands.vote_tokens import TokenProblem, VoteSigner, VoteToken, unverified_parts
 from bot.commands.votes import taught_notice
-from bot.store import ChannelRef, Tally, Taught, TaughtPaper, Vote
+from bot.store import ChannelRef, State, Tally, Taught, TaughtPaper, Vote
+from tests.commands.conftest import CHANNEL, MANAGER, MEMBER, TODAY
+from tests.conftest import HF_DAILY_DAYS, load_real_day
+from tests.fake_hf import FakeHF
 
 A = ChannelRef("slack", "T1", "C1")
 B = ChannelRef("slack", "T1", "C2")
@@ -117,3 +121,35 @@ def test_taught_lists_titles_as_code_spans_and_spells_forget_per_platform() -> N
     assert "`forget`" in "\n".join(taught_notice(taught, "slack").lines) or "/papers forget" in text
     empty = taught_notice(Taught(), "slack")
     assert empty.title == "This channel has no votes yet"
+
+
+@pytest.mark.skipif(
+    "2025-10-15" not in HF_DAILY_DAYS, reason="../shared/hf-daily/2025-10-15.json is not present"
+)
+async def test_listings_and_why_rank_with_the_channels_votes(
+    service: CommandService, fake_hf: FakeHF, state: State
+) -> None:
+    fake_hf.days[TODAY.isoformat()] = load_real_day(TODAY.isoformat())
+    listing = ShowPapers(when=TODAY, top=10)
+    before = await service.answer(listing, MEMBER)
+    assert isinstance(before, Listing) and before.votes  # every listed paper has its buttons
+    first = before.digest.entries[0].paper
+    assert set(before.votes) == {e.paper.id for e in before.digest.entries}
+    await state.votes.vote(CHANNEL, first, "slack:U1", Vote.DISLIKE)
+    after = await service.answer(listing, MEMBER)
+    assert isinstance(after, Listing)
+    assert after.digest.entries[0].paper.id != first.id  # the channel's 👎 moved it down
+    other = await service.answer(listing, Caller(ChannelRef("slack", "T1", "C9"), "slack:U1", False))
+    assert isinstance(other, Listing) and other.digest.entries[0].paper.id == first.id  # only here
+    why = await service.answer(Why(first.id), MEMBER)
+    assert isinstance(why, Notice) and "like papers this channel disliked" in "\n".join(why.lines)
+
+
+async def test_forget_is_for_managers_only(service: CommandService, state: State) -> None:
+    await state.votes.vote(CHANNEL, "2510.00001", "slack:U1", Vote.LIKE)
+    refused = await service.answer(ForgetVotes(), MEMBER)
+    assert isinstance(refused, Notice) and refused.tone == "warning"
+    assert (await state.votes.taught(CHANNEL)).votes == 1  # nothing forgotten
+    done = await service.answer(ForgetVotes(), MANAGER)
+    assert isinstance(done, Notice) and "Forgot this channel's 1 votes" in done.title
+    assert (await state.votes.taught(CHANNEL)).votes == 0

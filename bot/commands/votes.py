@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from bot.commands.replies import Notice, quote
 from bot.commands.syntax import spell
 from bot.commands.vote_tokens import TokenProblem, VoteSigner, VoteToken, load_signer
+from bot.observability import metrics
 from bot.papers import Paper
 from bot.render.votes import VoteBar, VoteBars
 from bot.store import ChannelRef, RedisUnavailable, State, Taught, Vote, VoteResult
@@ -138,6 +139,13 @@ class VoteService:
     async def cast(
         self, channel: ChannelRef, voter: str, value: str, *, shown: Collection[str] | None
     ) -> VoteAnswer:
+        answer = await self._cast(channel, voter, value, shown)
+        metrics.VOTES.labels(channel.platform, answer.outcome.value).inc()
+        return answer
+
+    async def _cast(
+        self, channel: ChannelRef, voter: str, value: str, shown: Collection[str] | None
+    ) -> VoteAnswer:
         """Check and store one click of a vote button with `value`, by `voter` ("slack:U1").
 
         `shown` are the vote values of the message clicked (None when the platform does not send
@@ -163,7 +171,9 @@ class VoteService:
         return VoteAnswer(outcome, token, result)
 
     async def counts(self, channel: ChannelRef, paper_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
-        """(likes, dislikes) of each paper, for relabelling a message. Raises RedisError."""
+        """(likes, dislikes) of each paper, read for one message edit (counted in the metrics).
+        Raises RedisError."""
+        metrics.VOTE_EDITS.labels(channel.platform).inc()
         tallies = await self._state.votes.counts(channel, paper_ids)
         return {pid: (t.likes, t.dislikes) for pid, t in tallies.items()}
 

@@ -144,3 +144,20 @@ async def test_the_daily_post_has_a_button_pair_per_paper(
         assert len(buttons) == 2 * len(create.json["embeds"])
         labels += [b["label"] for b in buttons[::2]]
     assert labels == [f"#{i} · 0" for i in range(1, 13)]
+
+
+async def test_a_redis_outage_during_a_vote_is_told_and_counts_nothing(
+    standin: DiscordStandIn, bot: PapersBot, state: State
+) -> None:
+    message = await listing(standin, 1)
+    like = vote_buttons(message)[0]["custom_id"]
+    await state.redis.execute_command("CLIENT", "PAUSE", "3000", "WRITE")  # Redis takes no write for 3 s
+    try:
+        sent = await click(standin, message, like)
+        assert (await sent.callback()).json["type"] == DEFERRED_UPDATE  # acknowledged in time anyway
+        followup = await sent.followup(timeout=6.0)
+    finally:
+        await state.redis.execute_command("CLIENT", "UNPAUSE")
+    assert followup.json["flags"] & EPHEMERAL and "did not count" in followup.json["content"]
+    assert (await state.votes.taught(GENERAL_REF)).votes == 0
+    assert vote_buttons(message)[0]["label"] == "#1 · 0"

@@ -383,7 +383,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         ("votes",), ShowVotes, _bare(ShowVotes), "votes", "What this channel's 👍/👎 votes teach its ranking",
-        help=("{} what this channel's 👍/👎 taught its ranking", ("votes",)), help_line=6,
+        help=("👍/👎 under each paper teach this channel's ranking: {} lists what they taught", ("votes",)),
+        help_line=6,
     ),
     Subcommand(
         ("forget",), ForgetVotes, _bare(ForgetVotes), "forget", "Forget this channel's votes (managers only)",

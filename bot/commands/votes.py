@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 VOTE_DEADLINE = 2.0  # seconds for checking and storing a vote (Slack acked already; Discord deferred)
 PAPER_WAIT = 1.0  # seconds to find the paper's title and abstract for its card
+BARS_WAIT = 0.5  # seconds for each Redis read of `bars`: buttons must not make a listing miss its deadline
 
 
 class VoteOutcome(Enum):
@@ -110,17 +111,17 @@ class VoteService:
 
     async def bars(self, channel: ChannelRef, papers: Sequence[Paper]) -> VoteBars | None:
         """Signed buttons and current counts for `papers` in `channel`; None (no buttons) when
-        Redis cannot give the key: a post without buttons beats no post. Counts that cannot be
-        read show 0."""
+        Redis cannot give the key within BARS_WAIT: a post without buttons beats no post. Counts
+        that cannot be read show 0."""
         now = self._clock()
         try:
-            async with asyncio.timeout(self.deadline):
+            async with asyncio.timeout(BARS_WAIT):
                 signer = await self.signer()
         except (RedisError, RedisUnavailable, OSError) as exc:
             log.warning("%s: vote buttons left out (%s)", channel, exc)
             return None
         try:
-            async with asyncio.timeout(self.deadline):
+            async with asyncio.timeout(BARS_WAIT):
                 tallies = await self._state.votes.counts(channel, [p.id for p in papers])
         except (RedisError, RedisUnavailable, OSError) as exc:
             log.warning("%s: vote counts unread (%s); shown as 0", channel, exc)
@@ -139,6 +140,13 @@ class VoteService:
     async def cast(
         self, channel: ChannelRef, voter: str, value: str, *, shown: Collection[str] | None
     ) -> VoteAnswer:
+        """Check and store one click of a vote button with `value`, by `voter` ("slack:U1"), within
+        `deadline` seconds.
+
+        `shown` are the vote values of the message clicked (None when the platform does not send
+        the message, as Slack does not for ephemeral ones): a value that is not among them is
+        refused. Never raises for a failure a user can meet.
+        """
         answer = await self._cast(channel, voter, value, shown)
         metrics.VOTES.labels(channel.platform, answer.outcome.value).inc()
         return answer
@@ -146,12 +154,6 @@ class VoteService:
     async def _cast(
         self, channel: ChannelRef, voter: str, value: str, shown: Collection[str] | None
     ) -> VoteAnswer:
-        """Check and store one click of a vote button with `value`, by `voter` ("slack:U1").
-
-        `shown` are the vote values of the message clicked (None when the platform does not send
-        the message, as Slack does not for ephemeral ones): a value that is not among them is
-        refused. Never raises for a failure a user can meet.
-        """
         try:
             async with asyncio.timeout(self.deadline):
                 signer = await self.signer()

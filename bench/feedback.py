@@ -7,11 +7,13 @@ Corpus: October 2025 of the shared archive (`tests/ranking/labelled.corpus`, 510
 days; skipped with a message when the archive is absent); relevance: `bench/labels/judgments.jsonl`
 (unjudged = not relevant).
 
-The replay, per topic of the labelled set and for two channels:
+The replay, per topic of the labelled set and for three channels:
 
 * ``topic``: a channel following the topic's query;
 * ``no-topic``: a channel without topics whose members care about that topic (it is shown every day's
-  most popular papers and votes on them).
+  most popular papers and votes on them);
+* ``no-topic-two``: the same with members caring about two subjects (each topic and the next one of
+  `topics.json`: relevant = relevant to either), as many real channels.
 
 On each of the first `--train-days` list days the channel is shown its post (the first `--post`
 papers of `rank(day's papers, topics, profile=its votes so far)`) and votes as a reader following the
@@ -50,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.papers import Paper  # noqa: E402
 from bot.ranking import FeedbackExample, FeedbackProfile, TopicQuery, example_of, rank  # noqa: E402
-from tests.ranking.labelled import ARCHIVE, load_labelled  # noqa: E402
+from tests.ranking.labelled import ARCHIVE, LabelledSet, load_labelled  # noqa: E402
 
 POST = 10  # papers in a daily post (`papers-bot digest --top` default)
 
@@ -171,30 +173,42 @@ def main() -> None:
         print(json.dumps({**line, "value": round(value, 3), "unit": UNITS.get(metric, "ratio")}), flush=True)
 
     profiles: list[FeedbackProfile] = []
-    for topic, query in labelled.queries.items():
+    names = list(labelled.queries)
+    channels: list[tuple[str, str, list[TopicQuery], frozenset[str]]] = []
+    for topic in names:
         relevant = labelled.relevant[topic]
-        for channel, topics in (("topic", [TopicQuery.parse(query)]), ("no-topic", [])):
-            profile = train(train_days, topics, relevant, args.dislike_every)
-            profiles.append(profile)
-            emit("likes", channel, "votes", topic, len(profile.liked))
-            emit("dislikes", channel, "votes", topic, len(profile.disliked))
-            runs = {"none": evaluate(test_days, topics, relevant, None)}
-            runs["votes"] = evaluate(test_days, topics, relevant, profile)
-            rel = runs["none"].relevant
-            for name, run in runs.items():
-                emit("precision_at_10", channel, name, topic, run.p10)
-                emit("recall", channel, name, topic, len(run.given & rel) / len(rel) if rel else 1.0)
-                if topics:
-                    emit("f1", channel, name, topic, f1(run.given, rel))
+        channels.append(("topic", topic, [TopicQuery.parse(labelled.queries[topic])], relevant))
+        channels.append(("no-topic", topic, [], relevant))
+    for k, topic in enumerate(names):  # members who care about two subjects: each topic and the next
+        other = names[(k + 1) % len(names)]
+        channels.append(("no-topic-two", f"{topic} + {other}", [], relevant_to(labelled, topic, other)))
+    for channel, topic, topics, relevant in channels:
+        profile = train(train_days, topics, relevant, args.dislike_every)
+        profiles.append(profile)
+        emit("likes", channel, "votes", topic, len(profile.liked))
+        emit("dislikes", channel, "votes", topic, len(profile.disliked))
+        runs = {"none": evaluate(test_days, topics, relevant, None)}
+        runs["votes"] = evaluate(test_days, topics, relevant, profile)
+        rel = runs["none"].relevant
+        for name, run in runs.items():
+            emit("precision_at_10", channel, name, topic, run.p10)
+            emit("recall", channel, name, topic, len(run.given & rel) / len(rel) if rel else 1.0)
             if topics:
-                before, after = runs["none"].given, runs["votes"].given
-                emit("added", channel, "votes", topic, len(after - before))
-                emit("added_relevant", channel, "votes", topic, len((after - before) & rel))
-                emit("removed", channel, "votes", topic, len(before - after))
-                emit("removed_relevant", channel, "votes", topic, len((before - after) & rel))
+                emit("f1", channel, name, topic, f1(run.given, rel))
+        if topics:
+            before, after = runs["none"].given, runs["votes"].given
+            emit("added", channel, "votes", topic, len(after - before))
+            emit("added_relevant", channel, "votes", topic, len((after - before) & rel))
+            emit("removed", channel, "votes", topic, len(before - after))
+            emit("removed_relevant", channel, "votes", topic, len((before - after) & rel))
     for (metric, channel, profile), values in figures.items():
         emit(metric, channel, profile, "mean", statistics.fmean(values))
     speed(days, labelled.queries, max(profiles, key=lambda p: len(p.examples)), emit)
+
+
+def relevant_to(labelled: LabelledSet, *topics: str) -> frozenset[str]:
+    """The papers relevant to any of `topics`."""
+    return frozenset().union(*(labelled.relevant[t] for t in topics))
 
 
 def speed(

@@ -4,16 +4,19 @@ The formula
 -----------
 ::
 
-    score = upvotes + relevance + stars + comments            (each a ScorePart.value)
+    score = upvotes + relevance + feedback + stars + comments            (each a ScorePart.value)
 
     upvotes   = ln(1 + upvotes * boost)
                 boost = sqrt(24 h / clamp(hours on the list, 6 h, 24 h))        in [1, 2]
     relevance = 12 * r          r = relevance in [0.55, 1) of the best matching topic; topic digests only
+    feedback  = 12 * f          f = the channel's relevance feedback (Rocchio), with a profile only:
+                                with topics clamped to +-0.1 and added to r for the match decision
     stars     = 0.1 * ln(1 + GitHub stars)                                      only when known and > 0
     comments  = 0.25 * ln(1 + comments)                                         only when > 0
 
 The weights and the reasons for them are in `bot.ranking.tuning`; the relevance is
-`bot.ranking.relevance`. "Hours on the list" run from `Paper.submitted_at` (or 00:00 UTC of
+`bot.ranking.relevance`, the feedback `bot.ranking.rocchio` (which papers it may admit, remove or
+raise, and its bounds). "Hours on the list" run from `Paper.submitted_at` (or 00:00 UTC of
 `list_day` when the API did not say) to `now`, counted in whole minutes. Ties break by upvotes (more
 first), then arXiv id (ascending), so the order is total and deterministic.
 
@@ -21,6 +24,10 @@ The topic-independent parts of a paper depend only on the paper and the minute, 
 per paper object (bounded): the daily fan-out ranks the same papers for thousands of channels. With
 topics, every paper is indexed once (`bot.ranking.index`, cached by text), counted into the background
 statistics once, and scored once per distinct topic (remembered per paper).
+
+With a profile, each channel's ranking is its own (nothing is shared between channels but the papers'
+indexes and feedback vectors); without one, or with an empty one, the results are those of no
+feedback, object for object.
 
 `explain` turns the parts into one line each for `/papers why`; the parts always sum to the score.
 """
@@ -340,7 +347,7 @@ def _topics_with_feedback(
     removed = {k for _, k in leaving[: fm.cap(-1)]}
     joining: list[tuple[float, int, Hit]] = []
     for k, shift in shifts.items():
-        if k in found or shift <= 0:
+        if k in found or shift < tuning.FEEDBACK_MIN_ADMIT:
             continue
         idx = indexes[k] or paper_index(papers[k])
         below = [h for t in topics if (h := t.hit(idx, floor=threshold - shift)) is not None]

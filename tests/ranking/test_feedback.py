@@ -134,6 +134,8 @@ def test_a_like_admits_a_paper_just_below_the_threshold_and_says_why(day):
     relevance = next(p for p in entry.parts if p.name == "relevance")
     assert "below the match threshold for “LLM agents”" in relevance.detail
     assert next(p for p in entry.parts if p.name == "feedback").value <= 12 * FEEDBACK_MAX_SHIFT + 1e-9
+    assert entry.score == pytest.approx(sum(p.value for p in entry.parts))
+    assert entry.feedback[0].paper_id == BELOW
 
 
 def test_one_like_adds_at_most_a_bounded_number_of_papers_to_a_topics_matches(day):
@@ -194,6 +196,8 @@ def test_example_of_keeps_the_ai_fields_first_and_cuts_at_a_word(day):
     )
     with pytest.raises(ValueError, match="vote"):
         example_of(paper, 0)
+    short = example_of(replace(paper, ai_keywords=(), ai_summary=None, abstract="Short."), -1)
+    assert short.text == "Short." and short.vote == -1
 
 
 def test_a_profile_cannot_like_and_dislike_the_same_paper(day):

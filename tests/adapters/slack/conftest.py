@@ -185,9 +185,12 @@ class SlackSender:
         message_ts: str = "1.1",
         message: dict[str, Any] | None = None,
         team: str = TEAM,
+        retry_num: int | None = None,
+        body: list[str] | None = None,
     ) -> Sent:
         """Click `button` on an ephemeral message, or on `message` (a message in the channel,
-        which Slack sends back with the click)."""
+        which Slack sends back with the click). `body` (a list) receives the request body, to
+        deliver it again with `post(body, retry_num=1)` as Slack redelivers."""
         self._n += 1
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -217,7 +220,10 @@ class SlackSender:
         }
         if message is not None:
             payload["message"] = {"type": "message", "ts": message_ts, **message}
-        return await self.post(urlencode({"payload": json.dumps(payload)}))
+        encoded = urlencode({"payload": json.dumps(payload)})
+        if body is not None:
+            body.append(encoded)
+        return await self.post(encoded, retry_num=retry_num)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from adapters.slack.runtime import Runtime
 from bot.commands.payloads import POST_ACTION
 from bot.render.votes import BLOCK_PREFIX, DISLIKE_ACTION, LIKE_ACTION
 from bot.store import ChannelRef, Tally, Vote
-from tests.adapters.slack.conftest import CHANNEL, TEAM, SlackSender, buttons
+from tests.adapters.slack.conftest import CHANNEL, TEAM, USER, SlackSender, buttons
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.test_commands import ACK_LIMIT, answers, settled
 from tests.adapters.slack.test_daily import loop_for, subscribe
@@ -196,3 +196,19 @@ async def test_the_daily_post_has_votes_and_a_vote_relabels_it(
     [update] = fake_slack.calls_to("chat.update")
     assert update.params["ts"] == ts and labels(update.params["blocks"], paper) == ("👍 0", "👎 1")
     assert [(e.paper_id, e.vote) for e in (await slack.state.votes.profile(HERE)).examples] == [(paper, -1)]
+
+
+async def test_a_redelivered_click_counts_once(
+    sender: SlackSender, fake_slack: FakeSlack, papers_today: list, slack: Runtime
+) -> None:
+    await sender.command("top 1", name="list")
+    [listing] = await answers(fake_slack, "list")
+    [(paper, bar)] = vote_blocks(listing).items()
+    body: list[str] = []
+    await sender.click(bar[LIKE_ACTION], name="vote", body=body)
+    await answers(fake_slack, "vote")
+    again = await sender.post(body[0], retry_num=1)  # Slack thought the ack was late
+    assert again.status == 200
+    await settled(slack, fake_slack)
+    assert len(fake_slack.responses_to("vote")) == 1  # answered once
+    assert await slack.state.votes.mine(HERE, paper, f"slack:{USER}") is Vote.LIKE  # not toggled back

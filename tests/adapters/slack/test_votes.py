@@ -14,7 +14,7 @@ from bot.commands.payloads import POST_ACTION
 from bot.render.votes import BLOCK_PREFIX, DISLIKE_ACTION, LIKE_ACTION
 from bot.store import ChannelRef, Tally, Vote
 from tests.adapters.slack.conftest import CHANNEL, TEAM, USER, SlackSender, buttons
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.adapters.slack.fake_slack import FakeSlack, Reply
 from tests.adapters.slack.test_commands import ACK_LIMIT, answers, settled
 from tests.adapters.slack.test_daily import loop_for, subscribe
 
@@ -212,3 +212,17 @@ async def test_a_redelivered_click_counts_once(
     await settled(slack, fake_slack)
     assert len(fake_slack.responses_to("vote")) == 1  # answered once
     assert await slack.state.votes.mine(HERE, paper, f"slack:{USER}") is Vote.LIKE  # not toggled back
+
+
+async def test_a_message_chat_update_may_not_edit_is_relabelled_through_the_response_url(
+    sender: SlackSender, fake_slack: FakeSlack, papers_today: list, slack: Runtime
+) -> None:
+    slack.bot.vote_edits.interval = 0.05
+    posted = await posted_listing(sender, fake_slack)
+    paper, bar = next(iter(vote_blocks(posted).items()))
+    fake_slack.fail("chat.update", Reply.error("cant_update_message"))
+    message = {"text": posted["text"], "blocks": posted["blocks"]}
+    await sender.click(bar[LIKE_ACTION], name="vote", message=message)
+    [edit] = await answers(fake_slack, "vote")
+    assert edit["replace_original"] is True and labels(edit["blocks"], paper) == ("👍 1", "👎 0")
+    assert edit["text"] == posted["text"]

@@ -77,11 +77,12 @@ INTERNAL_ERROR = Notice(
 )
 
 
-def refused(platform: str) -> Notice:
-    """The answer to a settings change by someone who may not manage the channel."""
+def refused(platform: str, change: str = "change its daily post") -> Notice:
+    """The answer to a settings change (or `change`, e.g. "forget its votes") by someone who may not
+    manage the channel."""
     need = platform_named(platform).manager
     return Notice(
-        "Only people who manage this channel can change its daily post",
+        f"Only people who manage this channel can {change}",
         (
             f"You need {need}. Anyone can use `{spell('', platform)}`, `{spell('topics', platform)}` "
             f"and `{spell('status', platform)}`.",

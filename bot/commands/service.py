@@ -104,6 +104,8 @@ class CommandService:
 
     async def _answer(self, command: Command, caller: Caller) -> Reply:
         if isinstance(command, CHANGES_SETTINGS) and not caller.can_manage:
+            if isinstance(command, ForgetVotes):
+                return refused(caller.channel.platform, "forget its votes")
             return refused(caller.channel.platform)
         reply = await HANDLERS[type(command)](self._state, command, caller, self._clock())
         if isinstance(reply, Listing) and reply.digest.entries:  # every listed paper gets 👍/👎

@@ -124,7 +124,7 @@ async def test_votes_subcommand_lists_what_the_channel_taught(
     assert taught["flags"] & EPHEMERAL
     assert "👍 Liked \\(1\\)" in taught["content"] and "👎 Disliked \\(1\\)" in taught["content"]  # escaped
     refused = await answer(await command(standin, "forget"))  # a member without Manage Channels
-    assert "Only people who manage this channel" in refused["content"]
+    assert "Only people who manage this channel can forget its votes" in refused["content"]
     assert await state.votes.profile(GENERAL_REF)
 
 

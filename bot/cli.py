@@ -22,9 +22,10 @@ from typing import Any, TextIO
 from bot import __version__
 from bot.cli_output import ArgumentParser, emit, note, run_cli
 from bot.digest import Digest, build_digest
+from bot.paper_ids import parse_paper_id
 from bot.papers import Paper
 from bot.platforms import PLATFORMS
-from bot.ranking import QueryError, TopicQuery
+from bot.ranking import FeedbackProfile, QueryError, TopicQuery
 from bot.render import render_text
 from bot.settings import ConfigError, load_settings
 from bot.source import HFSource, SourceUnavailable, parse_items
@@ -112,6 +113,8 @@ def _json(digest: Digest) -> str:
             "upvotes": entry.paper.upvotes,
             "score": round(entry.score, 4),
             "matched_topics": list(entry.matched_topics),
+            # the voted papers (--like / --dislike) it is most like, when they moved it
+            **({"feedback": [e.paper_id for e in entry.feedback]} if entry.feedback else {}),
         }
         for entry in digest.entries
     ]
@@ -146,9 +149,35 @@ def run_digest(args: argparse.Namespace) -> int:
                 else "Check your connection or HF_ENDPOINT"
             )
             raise CLIError(f"{exc}. {advice}, or use --from-file.") from None
-    digest = build_digest(papers, day=day, top=args.top, now=datetime.now(UTC), topics=topics)
+    profile = _profile(papers, args.like, args.dislike)
+    digest = build_digest(
+        papers, day=day, top=args.top, now=datetime.now(UTC), topics=topics, profile=profile
+    )
     emit(FORMATS[args.format](digest))
     return 0
+
+
+def _profile(papers: list[Paper], liked: list[str], disliked: list[str]) -> FeedbackProfile:
+    """The votes of --like / --dislike as a profile: each id (an arXiv id or paper link) must name a
+    paper of the input; CLIError naming the first that does not, or a paper given both ways."""
+    by_id = {p.id: p for p in papers}
+
+    def resolve(option: str, typed: str) -> Paper:
+        pid = parse_paper_id(typed)
+        if pid is None:
+            raise CLIError(f"{option} {typed!r} is not an arXiv id or paper link, e.g. 2510.12586")
+        if pid not in by_id:
+            raise CLIError(
+                f"{option} {pid}: no such paper in the input ({len(by_id)} papers); vote only on listed papers"
+            )
+        return by_id[pid]
+
+    liked_papers = [resolve("--like", typed) for typed in liked]
+    disliked_papers = [resolve("--dislike", typed) for typed in disliked]
+    try:
+        return FeedbackProfile.from_papers(liked_papers, disliked_papers)
+    except ValueError as exc:
+        raise CLIError(f"--like and --dislike: {exc}") from None
 
 
 def run_doctor(_args: argparse.Namespace) -> int:
@@ -185,6 +214,20 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--date", type=_day, help="list day YYYY-MM-DD (default: the latest day with papers)")
     digest.add_argument("--top", type=_top, default=10, help="how many papers to show (1-100, default 10)")
     digest.add_argument("--topic", action="append", default=[], help="topic query, e.g. 'diffusion -video'")
+    digest.add_argument(
+        "--like",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a paper of the list the channel liked (arXiv id or link; repeatable): papers like it rank higher",
+    )
+    digest.add_argument(
+        "--dislike",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a paper of the list the channel disliked (repeatable): papers like it rank lower",
+    )
     digest.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format")
     digest.add_argument(
         "--from-file", type=Path, help="a saved API response (JSON array) instead of the network"

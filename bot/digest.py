@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.papers import Paper, list_url
-from bot.ranking import TopicQuery, rank
+from bot.ranking import FeedbackProfile, TopicQuery, rank
 from bot.ranking.types import RankedPaper
 
 
@@ -42,9 +42,11 @@ def build_digest(
     now: datetime,
     topics: Sequence[TopicQuery] = (),
     offset: int = 0,
+    profile: FeedbackProfile | None = None,
 ) -> Digest:
-    """Rank `papers` (filtered by `topics` when given) and keep `top` of them from `offset`."""
-    ranked = rank(papers, topics, now=now)
+    """Rank `papers` (filtered by `topics` when given, moved by the channel's votes in `profile`) and
+    keep `top` of them from `offset`."""
+    ranked = rank(papers, topics, now=now, profile=profile)
     return Digest(
         day=day,
         entries=tuple(ranked[offset : offset + top]),

@@ -25,7 +25,9 @@ from discord import app_commands
 
 from adapters.discord.commands import DEFER_AFTER, PapersCommands
 from adapters.discord.daily import PLATFORM, make_send, shard_filter
+from adapters.discord.votes import VoteButton, VoteClicks
 from bot.commands import CommandService
+from bot.commands.votes import VoteService
 from bot.daily.engine import DailyEngine
 from bot.daily.loop import DailyLoop
 from bot.settings import Settings
@@ -82,10 +84,13 @@ class _PapersClient:
             service, state.subscriptions if state else None, defer_after=defer_after
         )
         self.tree.add_command(self.commands)
+        # 👍/👎: clicks on any message's vote buttons (adapters/discord/votes.py)
+        self.vote_clicks = VoteClicks(service.votes) if service is not None else None
         self.daily = daily
         self._daily_task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(VoteButton)  # type: ignore[attr-defined]
         if self.daily is not None:
             self._daily_task = asyncio.create_task(self.daily.run_forever(), name="papers-daily")
 
@@ -147,7 +152,7 @@ def daily_loop(
     the Discord `send`."""
     return DailyLoop(
         engine=DailyEngine(state, owner=owner),
-        send=make_send(client),
+        send=make_send(client, votes=VoteService(state)),
         platform=PLATFORM,
         tick_seconds=settings.daily_tick_seconds,
         accept=shard_filter(settings.discord_shard_ids, settings.discord_shard_count),

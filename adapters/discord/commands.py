@@ -20,16 +20,19 @@ from discord.app_commands import Range
 
 from adapters.discord.autocomplete import MAX_CHOICE_LENGTH, timezone_choices, topic_choices
 from adapters.discord.permissions import interaction_can_manage
+from adapters.discord.votes import vote_view
 from bot.commands import CHANGES_SETTINGS, Caller, Command, CommandService, Notice, Reply, ShowPapers
 from bot.commands.language import (
     DEFAULT_TOP,
     MAX_TOP,
     SUBCOMMANDS,
+    ForgetVotes,
     Help,
     Pause,
     Resume,
     SetCount,
     SetTime,
+    ShowVotes,
     Status,
     Subscribe,
     Topics,
@@ -98,12 +101,16 @@ def is_private(command: Command, reply: Reply | None = None) -> bool:
 
 
 def message_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
-    """A rendered payload as discord.py keyword arguments (no mention is ever allowed)."""
-    return {
+    """A rendered payload as discord.py keyword arguments (no mention is ever allowed); its vote
+    buttons, if any, as a view (adapters.discord.votes)."""
+    kwargs: dict[str, Any] = {
         "content": payload.get("content") or None,
         "embeds": [discord.Embed.from_dict(e) for e in payload.get("embeds", ())],
         "allowed_mentions": NO_MENTIONS,
     }
+    if payload.get("components"):
+        kwargs["view"] = vote_view(payload["components"])
+    return kwargs
 
 
 def _text(value: str | None) -> str | None:
@@ -304,6 +311,14 @@ class PapersCommands(app_commands.Group):
     @subcommand("status")
     async def status(self, interaction: discord.Interaction) -> None:
         await self.answer(interaction, Status())
+
+    @subcommand("votes")
+    async def votes(self, interaction: discord.Interaction) -> None:
+        await self.answer(interaction, ShowVotes())
+
+    @subcommand("forget")
+    async def forget(self, interaction: discord.Interaction) -> None:
+        await self.answer(interaction, ForgetVotes())
 
     @subcommand("help")
     async def help(self, interaction: discord.Interaction) -> None:

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable
 import aiohttp
 import discord
 
+from adapters.discord.votes import vote_view
+from bot.commands.votes import VoteService
 from bot.daily.delivery import Delivery, Send
 from bot.daily.errors import ChannelGone, DeliveryFailed
 from bot.render import render_discord
@@ -73,8 +75,11 @@ def gone_reason(exc: discord.HTTPException) -> str:
     )
 
 
-def make_send(client: discord.Client, *, timeout: float = SEND_TIMEOUT) -> Send:
-    """The engine's `send` for Discord: returns the id of the post's first message."""
+def make_send(
+    client: discord.Client, *, timeout: float = SEND_TIMEOUT, votes: VoteService | None = None
+) -> Send:
+    """The engine's `send` for Discord: returns the id of the post's first message. With `votes`,
+    every paper gets its 👍/👎 buttons (adapters.discord.votes)."""
     mentions = discord.AllowedMentions.none()
 
     async def send(delivery: Delivery) -> str:
@@ -83,8 +88,11 @@ def make_send(client: discord.Client, *, timeout: float = SEND_TIMEOUT) -> Send:
             raise ChannelGone(f"{ref.channel!r} is not a Discord channel id")
         channel = client.get_partial_messageable(int(ref.channel), guild_id=int(ref.team))
         first: str | None = None
-        for part, payload in enumerate(render_discord(delivery.digest)):
+        papers = [entry.paper for entry in delivery.digest.entries]
+        bars = await votes.bars(ref, papers) if votes is not None and papers else None
+        for part, payload in enumerate(render_discord(delivery.digest, bars)):
             embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", ())]
+            view = vote_view(payload["components"]) if payload.get("components") else None
             try:
                 message = await asyncio.wait_for(
                     channel.send(
@@ -92,6 +100,7 @@ def make_send(client: discord.Client, *, timeout: float = SEND_TIMEOUT) -> Send:
                         embeds=embeds,
                         nonce=message_nonce(delivery.idempotency_key, part),
                         allowed_mentions=mentions,
+                        **({"view": view} if view is not None else {}),
                     ),
                     timeout,
                 )

@@ -1,5 +1,5 @@
-"""SlackBot: what every Bolt listener needs to answer a request (the core service, permissions,
-the responder, the job runner). app.py wires the listeners to it; listeners import it from here, so
+"""SlackBot: what every Bolt listener needs to answer a request (the core service and its votes,
+permissions, the responder, the job runner, the coalescer of message edits). app.py wires the listeners to it; listeners import it from here, so
 nothing imports app.py but the runtime."""
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from adapters.slack.jobs import Jobs
 from adapters.slack.permissions import Permissions, PermissionUnknown, unknown_notice
 from adapters.slack.respond import Responder
 from bot.commands import CHANGES_SETTINGS, Caller, Command, CommandService, Reply
+from bot.commands.coalesce import Coalescer
 from bot.commands.replies import INTERNAL_ERROR
+from bot.commands.votes import VoteService
 from bot.store import ChannelRef, State
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,11 @@ class SlackBot:
     permissions: Permissions
     responder: Responder
     jobs: Jobs = field(default_factory=Jobs)
+    vote_edits: Coalescer = field(default_factory=Coalescer)  # relabelling voted messages
+
+    @property
+    def votes(self) -> VoteService:
+        return self.service.votes
 
     async def first_time(self, *parts: str | None) -> bool:
         """False when this delivery (e.g. a trigger_id) was already handled, by any replica.

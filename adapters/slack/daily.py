@@ -27,6 +27,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.webapi import delivery_error
+from bot.commands.votes import VoteService
 from bot.daily.delivery import Delivery
 from bot.daily.engine import DailyEngine
 from bot.daily.errors import ChannelGone
@@ -42,11 +43,14 @@ HISTORY_PAGES = 5  # 200 messages a page
 
 
 class SlackPoster:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, votes: VoteService | None = None) -> None:
         self.client = client
+        self.votes = votes  # with it, every paper gets its 👍/👎 buttons
 
     async def send(self, delivery: Delivery) -> str:
-        payloads = render_slack(delivery.digest)
+        papers = [entry.paper for entry in delivery.digest.entries]
+        bars = await self.votes.bars(delivery.channel, papers) if self.votes is not None and papers else None
+        payloads = render_slack(delivery.digest, bars)
         channel = delivery.channel.channel
         first: str | None = None
         for part, payload in enumerate(payloads, 1):
@@ -116,7 +120,7 @@ class SlackPoster:
 
 def daily_loop(state: State, client: AsyncWebClient) -> DailyLoop:
     """The shared daily loop (bot.daily.loop), posting to Slack with this module's `send`."""
-    poster = SlackPoster(client)
+    poster = SlackPoster(client, VoteService(state))
     return DailyLoop(
         engine=DailyEngine(state),
         send=poster.send,

@@ -107,7 +107,12 @@ async def change(
             if not await store.unsubscribe(channel, by=by):
                 return not_subscribed(channel.platform)
             return Notice(
-                "Daily post stopped", ("Papers already posted here will not be posted again.",), tone="ok"
+                "Daily post stopped",
+                (
+                    "Papers already posted here will not be posted again. "
+                    "This channel's 👍/👎 votes are forgotten.",
+                ),
+                tone="ok",
             )
         sub = await store.remove_topic(channel, command.query, by=by)
         return Notice(f"Stopped following {quote(command.query)}", tuple(describe(sub)), tone="ok")

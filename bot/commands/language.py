@@ -113,13 +113,35 @@ class Why:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowVotes:
+    """What this channel's 👍/👎 votes teach its ranking."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetVotes:
+    """Forget every vote of this channel (managers only)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Help:
     problem: str | None = None  # what was wrong with the input, for people
     suggestion: str | None = None  # the closest valid command, e.g. "subscribe diffusion"
 
 
 Command = (
-    ShowPapers | Subscribe | Unsubscribe | Topics | SetTime | SetCount | Pause | Resume | Status | Why | Help
+    ShowPapers
+    | Subscribe
+    | Unsubscribe
+    | Topics
+    | SetTime
+    | SetCount
+    | Pause
+    | Resume
+    | Status
+    | Why
+    | ShowVotes
+    | ForgetVotes
+    | Help
 )
 
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
@@ -358,6 +380,15 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         ("why",), Why, _why, "why", "Why a paper ranks where it does",
         (DiscordOption("paper"),), help=("{} why a paper ranks where it does", ("why 2510.12586",)), help_line=5,
+    ),
+    Subcommand(
+        ("votes",), ShowVotes, _bare(ShowVotes), "votes", "What this channel's 👍/👎 votes teach its ranking",
+        help=("👍/👎 under each paper teach this channel's ranking: {} lists what they taught", ("votes",)),
+        help_line=6,
+    ),
+    Subcommand(
+        ("forget",), ForgetVotes, _bare(ForgetVotes), "forget", "Forget this channel's votes (managers only)",
+        changes_settings=True, help=("{} forgets them (managers)", ("forget",)), help_line=6,
     ),
     Subcommand(("help",), Help, lambda words: Help(), "help", "What papers-bot can do", aliases=("?",)),
 )  # fmt: skip

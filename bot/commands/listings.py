@@ -10,7 +10,7 @@ from bot.commands.language import ShowPapers, Why
 from bot.commands.replies import Listing, Notice, Reply, quote
 from bot.digest import build_digest
 from bot.papers import Paper
-from bot.ranking import QueryError, TopicQuery, explain, rank
+from bot.ranking import FeedbackProfile, QueryError, TopicQuery, explain, rank
 from bot.source import SourceUnavailable
 from bot.store import PaperCache
 from bot.text_format import format_day
@@ -55,8 +55,11 @@ def unavailable(exc: SourceUnavailable) -> Notice:
     )
 
 
-async def show_papers(command: ShowPapers, papers: PaperCache, now: datetime) -> Reply:
-    """A day's (or the week's) ranked papers, filtered by the command's query if it has one."""
+async def show_papers(
+    command: ShowPapers, papers: PaperCache, now: datetime, profile: FeedbackProfile | None = None
+) -> Reply:
+    """A day's (or the week's) ranked papers, filtered by the command's query if it has one and
+    moved by the channel's feedback `profile` (its votes)."""
     try:
         topics = [TopicQuery.parse(command.query)] if command.query else []
     except QueryError as exc:
@@ -69,7 +72,9 @@ async def show_papers(command: ShowPapers, papers: PaperCache, now: datetime) ->
     if isinstance(found, Notice):
         return found
     day, listed, note = found
-    digest = build_digest(listed, day=day, top=command.top, now=now, topics=topics, offset=command.offset)
+    digest = build_digest(
+        listed, day=day, top=command.top, now=now, topics=topics, offset=command.offset, profile=profile
+    )
     more = None
     if digest.more:
         more = ShowPapers(command.when, command.top, command.query, command.offset + command.top)
@@ -144,8 +149,15 @@ def _retry_order(exc: SourceUnavailable) -> float:
     return exc.retry_at.timestamp() if exc.retry_at else 0.0
 
 
-async def why(command: Why, papers: PaperCache, topics: tuple[str, ...], now: datetime) -> Reply:
-    """Each part of one paper's score, ranked as this channel's daily post would rank it."""
+async def why(
+    command: Why,
+    papers: PaperCache,
+    topics: tuple[str, ...],
+    now: datetime,
+    profile: FeedbackProfile | None = None,
+) -> Reply:
+    """Each part of one paper's score, ranked as this channel's daily post would rank it (with its
+    topics and its feedback `profile`)."""
     today = now.date()
     days = [today - timedelta(days=i) for i in range(WEEK_DAYS)]
     try:
@@ -169,12 +181,12 @@ async def why(command: Why, papers: PaperCache, topics: tuple[str, ...], now: da
             tone="warning",
         )
     queries = [TopicQuery.parse(t) for t in topics]
-    ranked = rank(listed, queries, now=now)
+    ranked = rank(listed, queries, now=now, profile=profile)
     position = next((i for i, r in enumerate(ranked, 1) if r.paper.id == paper.id), None)
     title = f"Why {quote(paper.title, 80)} ranks where it does"
     if position is None:  # it does not match this channel's topics
         lines = ["It matches none of this channel's topics, so its daily post skips it."]
-        ranked = rank(listed, (), now=now)
+        ranked = rank(listed, (), now=now, profile=profile)
         position = next(i for i, r in enumerate(ranked, 1) if r.paper.id == paper.id)
     else:
         lines = []

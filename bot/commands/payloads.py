@@ -28,7 +28,7 @@ def slack_reply(reply: Reply, *, shareable: bool = True) -> list[Payload]:
     """Payloads for `respond()` / `chat.postMessage`. `shareable` adds "Post to channel"."""
     if isinstance(reply, Notice):
         return [_slack_notice(_clean(reply))]
-    payloads = render_slack(reply.digest)
+    payloads = render_slack(reply.digest, reply.votes)
     if reply.note:
         _slack_insert(
             payloads, 0, {"type": "context", "elements": [_mrkdwn(_slack_text(one_line(reply.note), 2000))]}
@@ -53,7 +53,7 @@ def discord_reply(reply: Reply) -> list[Payload]:
         return [
             {"content": content[: L.DISCORD_CONTENT_MAX], "embeds": [], "allowed_mentions": {"parse": []}}
         ]
-    payloads = render_discord(reply.digest)
+    payloads = render_discord(reply.digest, reply.votes)
     if reply.note:
         first = payloads[0]
         note = _discord_text(one_line(reply.note))

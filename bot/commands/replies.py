@@ -15,6 +15,7 @@ from bot.commands.language import ShowPapers
 from bot.commands.syntax import spell
 from bot.digest import Digest
 from bot.platforms import platform as platform_named
+from bot.render.votes import VoteBars
 
 Tone = Literal["info", "ok", "warning", "error"]
 
@@ -38,12 +39,14 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """Papers to show. `more` is the next page's command, `note` explains e.g. which day is shown."""
+    """Papers to show. `more` is the next page's command, `note` explains e.g. which day is shown,
+    `votes` the papers' 👍/👎 buttons (signed for the channel asked in; None: no buttons)."""
 
     digest: Digest
     command: ShowPapers
     note: str | None = None
     more: ShowPapers | None = None
+    votes: VoteBars | None = None
 
 
 Reply = Notice | Listing
@@ -74,11 +77,12 @@ INTERNAL_ERROR = Notice(
 )
 
 
-def refused(platform: str) -> Notice:
-    """The answer to a settings change by someone who may not manage the channel."""
+def refused(platform: str, change: str = "change its daily post") -> Notice:
+    """The answer to a settings change (or `change`, e.g. "forget its votes") by someone who may not
+    manage the channel."""
     need = platform_named(platform).manager
     return Notice(
-        "Only people who manage this channel can change its daily post",
+        f"Only people who manage this channel can {change}",
         (
             f"You need {need}. Anyone can use `{spell('', platform)}`, `{spell('topics', platform)}` "
             f"and `{spell('status', platform)}`.",

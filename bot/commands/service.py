@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,16 +22,20 @@ from bot.commands.help import help_notice
 from bot.commands.language import (
     CHANGES_SETTINGS,
     Command,
+    ForgetVotes,
     Help,
     ShowPapers,
+    ShowVotes,
     Status,
     Topics,
     Why,
     parse,
 )
 from bot.commands.listings import show_papers, why
-from bot.commands.replies import INTERNAL_ERROR, STORAGE_DOWN, TOO_SLOW, Notice, Reply, refused
+from bot.commands.replies import INTERNAL_ERROR, STORAGE_DOWN, TOO_SLOW, Listing, Notice, Reply, refused
+from bot.commands.votes import VoteService, forgotten_notice, taught_notice
 from bot.observability import metrics
+from bot.ranking import FeedbackProfile
 from bot.store import NotSubscribed, RedisUnavailable, State, SubscriptionError
 from bot.store.keys import ChannelRef
 
@@ -64,6 +68,7 @@ class CommandService:
         self._state = state
         self._clock = clock
         self.deadline = deadline
+        self.votes = VoteService(state, clock=lambda: self._clock().timestamp())
 
     async def run(self, text: str, caller: Caller) -> Reply:
         """Parse and answer what the user typed after `/papers`."""
@@ -99,8 +104,14 @@ class CommandService:
 
     async def _answer(self, command: Command, caller: Caller) -> Reply:
         if isinstance(command, CHANGES_SETTINGS) and not caller.can_manage:
+            if isinstance(command, ForgetVotes):
+                return refused(caller.channel.platform, "forget its votes")
             return refused(caller.channel.platform)
-        return await HANDLERS[type(command)](self._state, command, caller, self._clock())
+        reply = await HANDLERS[type(command)](self._state, command, caller, self._clock())
+        if isinstance(reply, Listing) and reply.digest.entries:  # every listed paper gets 👍/👎
+            papers = [entry.paper for entry in reply.digest.entries]
+            reply = replace(reply, votes=await self.votes.bars(caller.channel, papers))
+        return reply
 
 
 # How each command is answered: (state, command, caller, now) -> Reply. The command's class is the key.
@@ -111,13 +122,31 @@ async def _change(state: State, command: Any, caller: Caller, now: datetime) -> 
     return await channel_answers.change(command, state.subscriptions, caller.channel, caller.user, now)
 
 
+async def _profile(state: State, channel: ChannelRef) -> FeedbackProfile | None:
+    """The channel's feedback profile; None (the plain ranking) when Redis cannot give it."""
+    try:
+        return await state.votes.profile(channel)
+    except (RedisError, RedisUnavailable, OSError) as exc:
+        log.warning("%s: ranking without the channel's votes (%s)", channel, exc)
+        return None
+
+
 async def _show(state: State, command: ShowPapers, caller: Caller, now: datetime) -> Reply:
-    return await show_papers(command, state.papers, now)
+    return await show_papers(command, state.papers, now, await _profile(state, caller.channel))
 
 
 async def _why(state: State, command: Why, caller: Caller, now: datetime) -> Reply:
     sub = await state.subscriptions.get(caller.channel)
-    return await why(command, state.papers, sub.topics if sub else (), now)
+    profile = await _profile(state, caller.channel)
+    return await why(command, state.papers, sub.topics if sub else (), now, profile)
+
+
+async def _show_votes(state: State, command: ShowVotes, caller: Caller, now: datetime) -> Reply:
+    return taught_notice(await state.votes.taught(caller.channel), caller.channel.platform)
+
+
+async def _forget_votes(state: State, command: ForgetVotes, caller: Caller, now: datetime) -> Reply:
+    return forgotten_notice(await state.votes.reset(caller.channel))
 
 
 async def _topics(state: State, command: Topics, caller: Caller, now: datetime) -> Reply:
@@ -138,5 +167,7 @@ HANDLERS: dict[type[Command], Handler] = {
     Topics: _topics,
     Status: _status,
     Help: _help,
+    ShowVotes: _show_votes,
     **dict.fromkeys(CHANGES_SETTINGS, _change),
+    ForgetVotes: _forget_votes,  # manager-only (CHANGES_SETTINGS), but not a subscription change
 }

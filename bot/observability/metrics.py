@@ -17,6 +17,14 @@ COMMAND_SECONDS = Histogram(
     ["command"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+VOTES = Counter(
+    "papers_votes_total",
+    "Vote clicks, by platform and outcome (counted, taken_back, expired, not_in_message, storage_down).",
+    ["platform", "outcome"],
+)
+VOTE_EDITS = Counter(
+    "papers_vote_edits_total", "Messages relabelled with new vote counts (after coalescing).", ["platform"]
+)
 POSTS = Counter("papers_posts_total", "Daily posts, by platform and result.", ["platform", "result"])
 CHANNELS_PAUSED = Counter(
     "papers_channels_paused_total", "Channels paused because the platform refused them.", ["platform"]

@@ -5,9 +5,22 @@ The data path: `analysis` (words to terms) -> `index` (a paper's fields, BM25F) 
 (the ranking). Every tuning constant is in `tuning`; the design is in docs/ranking.md.
 """
 
+from bot.ranking.feedback import FeedbackExample, FeedbackProfile, example_of
 from bot.ranking.query import QueryError, TopicQuery
 from bot.ranking.relevance import TopicMatch, match
 from bot.ranking.score import explain, rank
 from bot.ranking.types import RankedPaper, ScorePart
 
-__all__ = ["QueryError", "RankedPaper", "ScorePart", "TopicMatch", "TopicQuery", "explain", "match", "rank"]
+__all__ = [
+    "FeedbackExample",
+    "FeedbackProfile",
+    "QueryError",
+    "RankedPaper",
+    "ScorePart",
+    "TopicMatch",
+    "TopicQuery",
+    "example_of",
+    "explain",
+    "match",
+    "rank",
+]

@@ -189,16 +189,18 @@ class CompiledTopic:
         """Whether a paper with these tokens can match at all (a necessary condition, cheap)."""
         return any(side.possible(tokens) for side in self.sides)
 
-    def hit(self, idx: PaperIndex) -> Hit | None:
-        """The match of one paper, or None."""
+    def hit(self, idx: PaperIndex, floor: float | None = None) -> Hit | None:
+        """The match of one paper, or None. With `floor`, the paper's best side is reported when its
+        relevance reaches `floor` instead of the match threshold (relevance feedback reads papers
+        just below it; `bot.ranking.rocchio`)."""
         best: tuple[float, tuple[TermScore, ...], int] | None = None
         found: list[str] = []
         mask = 0
         for side in self.sides:
-            if not side.possible(idx.tokens):
+            if floor is None and not side.possible(idx.tokens):
                 continue
             scored = side.score(idx)
-            if scored is None or scored[0] < side.threshold:
+            if scored is None or scored[0] < (side.threshold if floor is None else floor):
                 continue
             scored = scored[0], tuple(_spelled(part, idx) for part in scored[1]), scored[2]
             if best is None or scored[0] > best[0]:

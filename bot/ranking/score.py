@@ -4,16 +4,19 @@ The formula
 -----------
 ::
 
-    score = upvotes + relevance + stars + comments            (each a ScorePart.value)
+    score = upvotes + relevance + feedback + stars + comments            (each a ScorePart.value)
 
     upvotes   = ln(1 + upvotes * boost)
                 boost = sqrt(24 h / clamp(hours on the list, 6 h, 24 h))        in [1, 2]
     relevance = 12 * r          r = relevance in [0.55, 1) of the best matching topic; topic digests only
+    feedback  = 12 * f          f = the channel's relevance feedback (Rocchio), with a profile only:
+                                with topics clamped to +-0.1 and added to r for the match decision
     stars     = 0.1 * ln(1 + GitHub stars)                                      only when known and > 0
     comments  = 0.25 * ln(1 + comments)                                         only when > 0
 
 The weights and the reasons for them are in `bot.ranking.tuning`; the relevance is
-`bot.ranking.relevance`. "Hours on the list" run from `Paper.submitted_at` (or 00:00 UTC of
+`bot.ranking.relevance`, the feedback `bot.ranking.rocchio` (which papers it may admit, remove or
+raise, and its bounds). "Hours on the list" run from `Paper.submitted_at` (or 00:00 UTC of
 `list_day` when the API did not say) to `now`, counted in whole minutes. Ties break by upvotes (more
 first), then arXiv id (ascending), so the order is total and deterministic.
 
@@ -22,6 +25,10 @@ per paper object (bounded): the daily fan-out ranks the same papers for thousand
 topics, every paper is indexed once (`bot.ranking.index`, cached by text), counted into the background
 statistics once, and scored once per distinct topic (remembered per paper).
 
+With a profile, each channel's ranking is its own (nothing is shared between channels but the papers'
+indexes and feedback vectors); without one, or with an empty one, the results are those of no
+feedback, object for object.
+
 `explain` turns the parts into one line each for `/papers why`; the parts always sum to the score.
 """
 
@@ -29,19 +36,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from functools import lru_cache
 
 from bot.papers import Paper
 from bot.ranking import tuning
 from bot.ranking.background import background
+from bot.ranking.feedback import FeedbackProfile
 from bot.ranking.index import PaperIndex, lookup, paper_index
 from bot.ranking.query import TopicQuery
 from bot.ranking.relevance import CompiledTopic, Hit, compiled, describe, match_entry
+from bot.ranking.rocchio import FeedbackModel, model, paper_vector
 from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, STARS_WEIGHT
 from bot.ranking.types import RankedPaper, ScorePart
+from bot.text_format import clip
 
 BASE_CACHE_SIZE = 8192  # (paper, minute) entries; cleared wholesale when full
+_TITLE_SHOWN = 80  # characters of a voted paper's title in a feedback explanation
 
 
 def _minute(now: datetime) -> int:
@@ -245,9 +257,16 @@ def _looked_up(papers: list[Paper]) -> tuple[list[PaperIndex | None], list[froze
     return indexes, tokens
 
 
-def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: datetime) -> list[RankedPaper]:
+def rank(
+    papers: Iterable[Paper],
+    topics: Sequence[TopicQuery] = (),
+    *,
+    now: datetime,
+    profile: FeedbackProfile | None = None,
+) -> list[RankedPaper]:
     """Score and sort `papers`, best first. With `topics`, keep only papers matching at least one
-    (`bot.ranking.relevance`), each listing the topics it matches in the order given."""
+    (`bot.ranking.relevance`), each listing the topics it matches in the order given. `profile`, the
+    channel's votes, applies relevance feedback (`bot.ranking.rocchio`); None or empty changes nothing."""
     papers = list(papers)
     minute = _minute(now)
     topics = list({t.text: t for t in topics}.values())  # a topic listed twice counts once
@@ -267,8 +286,92 @@ def rank(papers: Iterable[Paper], topics: Sequence[TopicQuery] = (), *, now: dat
                     found[k].append(hit)
                 else:
                     found[k] = [hit]
-        ranked = [_with_topics(_base(papers[k], minute), tuple(hits)) for k, hits in found.items()]
+        if profile:
+            ranked = _topics_with_feedback(papers, minute, compiled_topics, indexes, found, model(profile))
+        else:
+            ranked = [_with_topics(_base(papers[k], minute), tuple(hits)) for k, hits in found.items()]
+    if profile and not topics:
+        ranked = _plain_with_feedback(ranked, model(profile))
     ranked.sort(key=_order)
+    return ranked
+
+
+def _with_feedback(ranked: RankedPaper, shift: float, fm: FeedbackModel) -> RankedPaper:
+    """`ranked` with a feedback part of RELEVANCE_WEIGHT x `shift` (f, clamped with topics) after its
+    relevance (or upvotes) part, naming the voted papers it is most like."""
+    neighbours = fm.neighbours(paper_vector(ranked.paper), 1 if shift > 0 else -1)
+    shown = ", ".join(f"“{clip(e.title, _TITLE_SHOWN)}”" for e in neighbours) or "their common words"
+    if shift > 0:
+        detail = f"similar to papers this channel liked: {shown}"
+    else:
+        detail = f"like papers this channel disliked: {shown}"
+    part = ScorePart("feedback", tuning.RELEVANCE_WEIGHT * shift, detail)
+    at = 2 if len(ranked.parts) > 1 and ranked.parts[1].name == "relevance" else 1
+    parts = (*ranked.parts[:at], part, *ranked.parts[at:])
+    return replace(ranked, score=_total(parts), parts=parts, feedback=neighbours)
+
+
+def _plain_with_feedback(ranked: list[RankedPaper], fm: FeedbackModel) -> list[RankedPaper]:
+    """Without topics, f is the only relevance: every paper like the disliked ones goes down, and the
+    papers most like the liked ones go up, at most `fm.cap(+1)` of them."""
+    effects = [fm.effect(paper_vector(r.paper)) for r in ranked]
+    raised = {k for _, k in sorted((-e.shift, k) for k, e in enumerate(effects) if e.shift > 0)[: fm.cap(1)]}
+    return [
+        _with_feedback(r, e.shift, fm) if e.shift < 0 or k in raised else r
+        for k, (r, e) in enumerate(zip(ranked, effects, strict=True))
+    ]
+
+
+def _topics_with_feedback(
+    papers: list[Paper],
+    minute: int,
+    topics: list[CompiledTopic],
+    indexes: list[PaperIndex | None],
+    found: dict[int, list[Hit]],
+    fm: FeedbackModel,
+) -> list[RankedPaper]:
+    """With topics, f (clamped to +-FEEDBACK_MAX_SHIFT) moves the best topic's relevance: matches like
+    the disliked papers may fall below the threshold (at most `fm.cap(-1)`, the lowest first), papers
+    just below it like the liked ones may join (at most `fm.cap(+1)`, the highest first)."""
+    bound, threshold = tuning.FEEDBACK_MAX_SHIFT, tuning.MATCH_THRESHOLD
+    shifts: dict[int, float] = {}
+    for k, paper in enumerate(papers):
+        shift = fm.effect(paper_vector(paper)).shift
+        if shift > 0 or (shift < 0 and k in found):
+            shifts[k] = max(-bound, min(bound, shift))
+    leaving = sorted(
+        (max(h.relevance for h in found[k]) + shift, k)
+        for k, shift in shifts.items()
+        if k in found and max(h.relevance for h in found[k]) + shift < threshold
+    )
+    removed = {k for _, k in leaving[: fm.cap(-1)]}
+    joining: list[tuple[float, int, Hit]] = []
+    for k, shift in shifts.items():
+        if k in found or shift < tuning.FEEDBACK_MIN_ADMIT:
+            continue
+        idx = indexes[k] or paper_index(papers[k])
+        below = [h for t in topics if (h := t.hit(idx, floor=threshold - shift)) is not None]
+        if below:
+            best = max(below, key=lambda h: h.relevance)  # first of the best: topics in the order given
+            joining.append((best.relevance + shift, k, best))
+    joining.sort(key=lambda rkh: (-rkh[0], rkh[1]))
+    ranked = []
+    for k, hits in found.items():
+        if k in removed:
+            continue
+        entry = _with_topics(_base(papers[k], minute), tuple(hits))
+        ranked.append(_with_feedback(entry, shifts[k], fm) if k in shifts else entry)
+    for _, k, hit in joining[: fm.cap(1)]:
+        shift = shifts[k]
+        base = _base(papers[k], minute)
+        detail = (
+            f"below the match threshold for “{hit.query}” (relevance {hit.relevance:.2f} < {threshold}), "
+            f"admitted as {hit.relevance + shift:.2f} with this channel's feedback"
+        )
+        relevance = ScorePart("relevance", tuning.RELEVANCE_WEIGHT * hit.relevance, detail)
+        parts = (base.parts[0], relevance, *base.parts[1:])
+        entry = RankedPaper(base.paper, _total(parts), parts, (hit.query,), hit.terms)
+        ranked.append(_with_feedback(entry, shift, fm))
     return ranked
 
 

@@ -105,3 +105,45 @@ MIN_HOURS: Final = 6.0
 #: upvotes), 3 comments add 0.35.
 STARS_WEIGHT: Final = 0.1
 COMMENTS_WEIGHT: Final = 0.25
+
+# --- relevance feedback (bot.ranking.rocchio; Rocchio 1971, Manning, Raghavan & Schütze 2008 §9.1.1) ---
+# Calibrated with bench/feedback.py on a split the reported figures do not use: the channel votes on
+# the labelled set's first 5 list days and is measured on the next 5 (docs/ranking.md, "Relevance
+# feedback"); the figures reported are for voting on days 1-10 and measuring on days 11-22.
+
+#: A paper's feedback vector keeps its this many heaviest terms (BM25F saturation x IDF). A vote's
+#: stored text (~1,000 characters) has 50 to 90 distinct content terms, so this keeps nearly all
+#: (40 tried: worse; 200: the same).
+FEEDBACK_TERMS: Final = 80
+#: Each centroid (liked, disliked) keeps this many terms: Rocchio's expansion terms (Buckley, Salton &
+#: Allan 1994 add tens to a few hundred). 60 tried: worse (a channel's liked papers share fewer than
+#: 60 distinctive terms when it follows several subjects); 300: about the same.
+FEEDBACK_CENTROID_TERMS: Final = 150
+#: Cosine similarity that unrelated ML papers reach by sharing field words ("model", "language",
+#: "benchmark"): the 90th percentile of a liked centroid against papers not on its topic is 0.03-0.07,
+#: the median of papers on it 0.06-0.21. Similarity above it counts, rescaled to [0, 1].
+#: Calibrated: 0.03 (0.05, 0.06, 0.1 and 0.2 tried: each weaker, 0.2 does almost nothing).
+FEEDBACK_MIN_SIMILARITY: Final = 0.03
+#: Rocchio's beta and gamma (alpha = 1 on the topic query), in relevance units per unit of similarity
+#: above chance. The textbook's ratio, gamma = beta / 5 (Manning et al. §9.1.1: positive feedback is
+#: worth more than negative, a disliked paper being one of many ways to be off-topic); beta is larger
+#: than the textbook's 0.75 because our similarities are small (a paper on a liked subject is at 0.1-0.2
+#: of its centroid, not near 1). Calibrated: 1.5 (0.5, 0.75, 1 and 3 tried; 3 helps channels without
+#: topics more but costs F1 with topics).
+FEEDBACK_BETA: Final = 1.5
+FEEDBACK_GAMMA: Final = 0.3
+#: With topics, feedback moves a paper's relevance by at most this much, so the topic stays what
+#: decides: only papers within it of the match threshold can join or leave, and a good match
+#: (GOOD_MATCH, 0.65) is never removed. (0.1, 0.15 and 0.2 measure alike: the count cap binds first.)
+FEEDBACK_MAX_SHIFT: Final = 0.1
+#: A paper below the threshold is admitted only when feedback raises its relevance by at least this
+#: much, so a paper at 0.54 needs some likeness to the liked papers, not a trace of it. Calibrated: 0.03
+#: (0 the same on the calibration split; 0.06 and 0.1 lose recall there).
+FEEDBACK_MIN_ADMIT: Final = 0.03
+#: A ranking admits (without topics: raises) at most this many papers per liked example through
+#: feedback, and removes at most this many per disliked example, FEEDBACK_PAPERS_MAX in all: one vote
+#: cannot flood or empty a post.
+FEEDBACK_PAPERS_PER_VOTE: Final = 2
+FEEDBACK_PAPERS_MAX: Final = 10
+#: The newest votes read (the store keeps a few hundred; older interests fade).
+FEEDBACK_MAX_EXAMPLES: Final = 200

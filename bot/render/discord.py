@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.render import limits as L
 from bot.render.escape import discord_escape, safe_url
 from bot.render.view import empty_message, paper_view, topics_line
+from bot.render.votes import DISCORD_PAPERS_MAX, VoteBars, discord_vote_rows
 from bot.text_format import compact, fit, format_day, plural
 
 if TYPE_CHECKING:
@@ -22,9 +23,10 @@ HF_YELLOW = 0xFFD21E
 _SEP = " · "
 
 
-def render_discord(digest: Digest) -> list[Payload]:
+def render_discord(digest: Digest, votes: VoteBars | None = None) -> list[Payload]:
     """One or more `{"content", "embeds", "allowed_mentions"}` payloads, at most 10 embeds and
-    6000 embed characters each."""
+    6000 embed characters each. With `votes`, each payload also has `components`: the 👍/👎
+    buttons of its papers (bot.render.votes; at most 10 papers a message, so all fit)."""
     day = format_day(digest.day)
     footer = _footer(digest)
     if not digest.entries:
@@ -32,15 +34,21 @@ def render_discord(digest: Digest) -> list[Payload]:
 
     groups: list[list[dict[str, Any]]] = []
     group: list[dict[str, Any]] = []
+    shown: list[list[tuple[int, str]]] = []  # (rank, paper id) of each group's papers
+    ids: list[tuple[int, str]] = []
     size = 0
+    most = min(L.DISCORD_MAX_EMBEDS, DISCORD_PAPERS_MAX)
     for rank, entry in enumerate(digest.entries, digest.offset + 1):
         embed, embed_size = _embed(entry, rank)
-        if group and (size + embed_size > L.DISCORD_EMBEDS_TOTAL_MAX or len(group) >= L.DISCORD_MAX_EMBEDS):
+        if group and (size + embed_size > L.DISCORD_EMBEDS_TOTAL_MAX or len(group) >= most):
             groups.append(group)
-            group, size = [], 0
+            shown.append(ids)
+            group, ids, size = [], [], 0
         group.append(embed)
+        ids.append((rank, entry.paper.id))
         size += embed_size
     groups.append(group)
+    shown.append(ids)
 
     head = f"**Daily Papers · {day}**"
     if digest.topics:
@@ -50,7 +58,10 @@ def render_discord(digest: Digest) -> list[Payload]:
     payloads = []
     for n, embeds in enumerate(groups, 1):
         line = head if n == 1 else f"Daily Papers · {day} · continued ({n}/{parts})"
-        payloads.append(_payload(_content(line, footer if n == parts else ""), embeds))
+        payload = _payload(_content(line, footer if n == parts else ""), embeds)
+        if votes:
+            payload["components"] = discord_vote_rows(shown[n - 1], votes)
+        payloads.append(payload)
     return payloads
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.render import limits as L
 from bot.render.escape import safe_url, slack_escape, slack_link_text
 from bot.render.view import PaperMemo, build_paper_view, empty_message, topics_line
+from bot.render.votes import VoteBars, slack_vote_block
 from bot.text_format import compact, fit, format_day, plural
 
 if TYPE_CHECKING:
@@ -27,14 +28,16 @@ _SEP = " · "
 _RANK_RESERVE = 16  # "*{rank}. " in front of a memoised section body
 
 
-def render_slack(digest: Digest) -> list[Payload]:
-    """One or more `{"text": fallback, "blocks": [...]}` payloads (add `channel` to post them)."""
+def render_slack(digest: Digest, votes: VoteBars | None = None) -> list[Payload]:
+    """One or more `{"text": fallback, "blocks": [...]}` payloads (add `channel` to post them).
+
+    With `votes`, each paper that has a bar there gets its 👍/👎 block (bot.render.votes)."""
     day = format_day(digest.day)
     footer, footer_text = _footer(digest)
     if not digest.entries:
         return [_empty(digest, day, footer, footer_text)]
 
-    entries = [_entry(e, rank) for rank, e in enumerate(digest.entries, digest.offset + 1)]
+    entries = [_entry(e, rank, votes) for rank, e in enumerate(digest.entries, digest.offset + 1)]
     head = _head(digest, day)
     reserve = max(_json_cost(head), _json_cost(_continued(day, 999, 999))) + _json_cost(footer)
     reserve_blocks = max(len(head), 1) + len(footer)
@@ -43,13 +46,13 @@ def render_slack(digest: Digest) -> list[Payload]:
     cost, blocks_used = reserve, reserve_blocks
     for entry in entries:
         if group and (
-            cost + entry[1] > L.SLACK_MESSAGE_CHAR_BUDGET or blocks_used + _ENTRY_BLOCKS > L.SLACK_MAX_BLOCKS
+            cost + entry[1] > L.SLACK_MESSAGE_CHAR_BUDGET or blocks_used + len(entry[0]) > L.SLACK_MAX_BLOCKS
         ):
             groups.append(group)
             group, cost, blocks_used = [], reserve, reserve_blocks
         group.append(entry)
         cost += entry[1]
-        blocks_used += _ENTRY_BLOCKS
+        blocks_used += len(entry[0])
     groups.append(group)
 
     payloads = []
@@ -68,7 +71,7 @@ def render_slack(digest: Digest) -> list[Payload]:
     return payloads
 
 
-def _entry(entry: RankedPaper, rank: int) -> _Entry:
+def _entry(entry: RankedPaper, rank: int, votes: VoteBars | None = None) -> _Entry:
     """Blocks of one paper, their estimated JSON size, and its piece of the fallback text."""
     body, title, tail, cost = _bodies.get(entry.paper)
     text = f"*{rank}. {body}"
@@ -84,6 +87,11 @@ def _entry(entry: RankedPaper, rank: int) -> _Entry:
     cost += len(text) + len(context)
     if '"' in context or "\\" in context:  # JSON doubles these
         cost += context.count('"') + context.count("\\")
+    bar = votes.get(entry.paper.id) if votes else None
+    if bar is not None:
+        block = slack_vote_block(entry.paper.id, bar)
+        blocks.append(block)
+        cost += len(json.dumps(block, ensure_ascii=False))
     return blocks, cost, f"{rank}. {title}"
 
 

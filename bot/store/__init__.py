@@ -27,6 +27,7 @@ from bot.store.models import (
 )
 from bot.store.state import State, build_state, connect, open_state, redis_url
 from bot.store.subscriptions import SubscriptionStore
+from bot.store.votes import Tally, Taught, TaughtPaper, Vote, VoteResult, VoteStore
 
 __all__ = [
     "MAX_TOPICS",
@@ -43,6 +44,12 @@ __all__ = [
     "Subscription",
     "SubscriptionError",
     "SubscriptionStore",
+    "Tally",
+    "Taught",
+    "TaughtPaper",
+    "Vote",
+    "VoteResult",
+    "VoteStore",
     "build_state",
     "connect",
     "find_redis_server",

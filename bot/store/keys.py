@@ -78,6 +78,20 @@ Per channel (hash tag ``{platform:team:channel}``)::
             is resolved (find_sent, or sent again with its idempotency key) before a claim of
             another local day (another zone's) may start, so a change of time zone during or
             after a send cannot make a second post
+    P:votes:{slack:T1:C1}             HASH   the channel's 👍/👎 votes (issue 12, bot.store.votes):
+                                             "<paper id> <voter>" -> "1" (liked) or "-1"
+                                             (disliked); voter e.g. "slack:U123". At most
+                                             VOTES_MAX (300) votes, none older than
+                                             VOTE_MAX_AGE_DAYS (180): the VOTE script trims the
+                                             oldest on every write. Deleted by `unsubscribe` and
+                                             `/papers forget`; expires 180 days after the last vote
+    P:votes:t:{slack:T1:C1}           ZSET   the same "<paper id> <voter>" members -> epoch
+                                             seconds of the vote (the order the bounds trim by)
+    P:votes:card:{slack:T1:C1}        HASH   paper id -> JSON {"t": title, "x": text}, as
+                                             bot.ranking.feedback.example_of makes them (at most
+                                             300 + 1,000 characters): the paper as the
+                                             channel's feedback profile needs it after HF's list
+                                             cache is gone; kept only while a vote names it
 
 Global (one slot each; single-key commands only)::
 
@@ -97,6 +111,10 @@ Global (one slot each; single-key commands only)::
                                              (bot.store.rate_limit)
     P:seen:slack:<hash>               STRING a request the platform delivered (30 minutes), so a
                                              redelivery (Slack's X-Slack-Retry-Num) is answered once
+    P:votes:key                       STRING the random HMAC key that signs vote buttons
+                                             (bot.commands.vote_tokens); made once (SET NX) by
+                                             the first replica that needs it, never expires. Lost,
+                                             it is made again and older buttons answer "expired"
     P:migrations                      HASH   one-time data rewrites that have finished: name ->
                                              epoch seconds (bot.store.migrations), e.g.
         slack_topics_as_typed          Slack topics decoded from Slack's encoding
@@ -190,6 +208,19 @@ class Keys:
     def last(self, ch: ChannelRef) -> str:
         return f"{self.prefix}:last:{{{ch.tag}}}"
 
+    def votes(self, ch: ChannelRef) -> str:
+        return f"{self.prefix}:votes:{{{ch.tag}}}"
+
+    def vote_times(self, ch: ChannelRef) -> str:
+        return f"{self.prefix}:votes:t:{{{ch.tag}}}"
+
+    def vote_cards(self, ch: ChannelRef) -> str:
+        return f"{self.prefix}:votes:card:{{{ch.tag}}}"
+
+    def vote_keys(self, ch: ChannelRef) -> tuple[str, str, str]:
+        """(votes, vote_times, vote_cards): the KEYS of the VOTE script, all in one slot."""
+        return self.votes(ch), self.vote_times(ch), self.vote_cards(ch)
+
     def channel_keys(self, ch: ChannelRef, timezone: str, local_day: date) -> tuple[str, str, str, str]:
         """(claim, posted, sub, last): the KEYS of the delivery scripts, all in one slot."""
         return self.claim(ch, timezone, local_day), self.posted(ch), self.sub(ch), self.last(ch)
@@ -218,6 +249,9 @@ class Keys:
 
     def seen(self, platform: str, request_hash: str) -> str:
         return f"{self.prefix}:seen:{platform}:{request_hash}"
+
+    def vote_signing_key(self) -> str:
+        return f"{self.prefix}:votes:key"
 
     def migrations(self) -> str:
         return f"{self.prefix}:migrations"

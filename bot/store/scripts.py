@@ -257,7 +257,63 @@ return 0
 """,
 )
 
-ALL = (CLAIM, FINISH, RENEW, RELEASE, UNLOCK)
+# One person's vote on one paper in one channel (bot.store.votes), and the channel's bounds.
+# KEYS: votes (HASH member -> "1" | "-1"), vote times (ZSET member -> epoch s), cards (HASH paper -> JSON)
+# ARGV: paper id, voter, vote ("1" | "-1"), now (epoch s), card JSON ("": keep the stored card), most
+# votes kept, longest kept (s)
+# The same vote again takes it back. Then votes older than the age bound and the oldest beyond the
+# count bound are dropped, with the cards no vote names any more. Returns {the voter's vote now
+# (1, -1 or 0), the paper's likes, the paper's dislikes}.
+VOTE = Script(
+    "vote",
+    """
+local member = ARGV[1] .. ' ' .. ARGV[2]
+local now = tonumber(ARGV[4])
+local keep, age = tonumber(ARGV[6]), tonumber(ARGV[7])
+local mine = 0
+if redis.call('HGET', KEYS[1], member) == ARGV[3] then
+  redis.call('HDEL', KEYS[1], member)
+  redis.call('ZREM', KEYS[2], member)
+else
+  redis.call('HSET', KEYS[1], member, ARGV[3])
+  redis.call('ZADD', KEYS[2], now, member)
+  if ARGV[5] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[5])
+  else redis.call('HSETNX', KEYS[3], ARGV[1], '{}') end
+  mine = tonumber(ARGV[3])
+end
+local dropped = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. (now - age))
+local over = redis.call('ZCARD', KEYS[2]) - #dropped - keep
+if over > 0 then
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[2], #dropped, #dropped + over - 1)) do
+    dropped[#dropped + 1] = m
+  end
+end
+for _, m in ipairs(dropped) do
+  redis.call('HDEL', KEYS[1], m)
+  redis.call('ZREM', KEYS[2], m)
+end
+local up, down = 0, 0
+local voted = {}
+local all = redis.call('HGETALL', KEYS[1])
+local prefix = ARGV[1] .. ' '
+for i = 1, #all, 2 do
+  local paper = string.match(all[i], '^(%S+) ')
+  voted[paper] = true
+  if string.sub(all[i], 1, #prefix) == prefix then
+    if all[i + 1] == '1' then up = up + 1 else down = down + 1 end
+  end
+end
+if mine == 0 or #dropped > 0 then
+  for _, paper in ipairs(redis.call('HKEYS', KEYS[3])) do
+    if not voted[paper] then redis.call('HDEL', KEYS[3], paper) end
+  end
+end
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], age) end
+return {mine, up, down}
+""",
+)
+
+ALL = (CLAIM, FINISH, RENEW, RELEASE, UNLOCK, VOTE)
 
 
 def evalsha_args(script: Script, keys: Sequence[str], args: Sequence[Any]) -> tuple[Any, ...]:

@@ -19,6 +19,7 @@ from bot.store.lists import FetchDay, PaperCache
 from bot.store.rate_limit import SharedRateLimit
 from bot.store.scripts import load_scripts
 from bot.store.subscriptions import SubscriptionStore
+from bot.store.votes import VoteStore
 
 
 def redis_url(settings: Settings) -> str:
@@ -72,6 +73,10 @@ class State:
     source: HFSource | None = None  # the HF client behind `papers` when open_state made it (/healthz)
     hf_limit: SharedRateLimit | None = None  # "HF is limited until T", shared by the replicas
     _closers: list = field(default_factory=list)
+    votes: VoteStore = field(init=False)  # the channels' 👍/👎 votes (issue 12)
+
+    def __post_init__(self) -> None:
+        self.votes = VoteStore(self.redis, self.keys)
 
     async def aclose(self) -> None:
         for close in reversed(self._closers):

@@ -213,10 +213,11 @@ class SubscriptionStore:
         return await self._change(channel, by=by, create=False, edit=resume)
 
     async def unsubscribe(self, channel: ChannelRef, *, by: str) -> bool:
-        """Stop the daily post. The posted record and the delivery memory stay (they expire by
-        themselves) so a later subscription never repeats a paper, nor posts twice in one day.
-        False if there was no subscription."""
+        """Stop the daily post and forget the channel's votes (bot.store.votes). The posted record
+        and the delivery memory stay (they expire by themselves) so a later subscription never
+        repeats a paper, nor posts twice in one day. False if there was no subscription."""
         removed = await self._redis.delete(self._keys.sub(channel))
+        await self._redis.delete(*self._keys.vote_keys(channel))
         await self._redis.srem(self._keys.team_channels(channel.platform, channel.team), channel.channel)
         await self.sync_due(channel)
         return bool(removed)

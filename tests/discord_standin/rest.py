@@ -1030,6 +1030,15 @@ class RestAPI:
 
             state.callback = req
             state.callback_type = cb_type
+            if state.type == p.MESSAGE_COMPONENT and cb_type in (
+                p.CB_DEFERRED_UPDATE_MESSAGE,
+                p.CB_UPDATE_MESSAGE,
+            ):
+                # As Discord: the "original" of a component interaction is the message it is on.
+                clicked = (state.payload.get("message") or {}).get("id")
+                state.original = self.messages.get(int(clicked)) if clicked else None
+                if cb_type == p.CB_UPDATE_MESSAGE and state.original is not None:
+                    self._edit_message(state.original, data)
             flags = int(data.get("flags") or 0)
             resource: dict[str, Any] = {"type": cb_type}
             if cb_type in (p.CB_CHANNEL_MESSAGE_WITH_SOURCE, p.CB_DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE):

@@ -333,6 +333,30 @@ class DiscordStandIn:
             locale=locale,
         )
 
+    def component_interaction(
+        self,
+        message: dict[str, Any],
+        custom_id: str,
+        *,
+        user: p.UserSpec | None = None,
+        channel_id: int | None = None,
+        member_permissions: int | None = None,
+    ) -> dict[str, Any]:
+        """A MESSAGE_COMPONENT (type 3) payload: a click on the button ``custom_id`` of ``message``
+        (a message as the stand-in holds it), in ``channel_id`` (default: the message's channel)."""
+        guild = self.world.guild(int(message["guild_id"])) if message.get("guild_id") else None
+        payload = p.interaction(
+            interaction_type=p.MESSAGE_COMPONENT,
+            data={"component_type": 2, "custom_id": custom_id},
+            application_id=self.world.application_id,
+            guild=guild,
+            channel_id=channel_id or int(message["channel_id"]),
+            invoker=user or self.world.invoker,
+            member_permissions=member_permissions,
+        )
+        payload["message"] = message
+        return payload
+
     def autocomplete_interaction(self, name: str, *options: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         """An APPLICATION_COMMAND_AUTOCOMPLETE (type 4) payload; mark one option ``focused=True``."""
         payload = self.command_interaction(

@@ -75,6 +75,7 @@ KEY = re.compile(
     r"|^P:due:(slack|discord)$"
     r"|^P:platforms$|^P:chans:(slack|discord):[^:]+$|^P:hf:(day|lock|err):\d{4}-\d\d-\d\d$"
     r"|^P:seen:slack:[0-9a-f]{24}$|^P:migrations$"
+    r"|^P:votes:key$|^P:votes:(?:t:|card:)?\{[^{}]+\}$"
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
 SUB_FIELDS = {

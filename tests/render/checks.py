@@ -64,6 +64,12 @@ def assert_slack_payload_ok(payload: dict[str, Any]) -> None:
             assert 1 <= len(block["elements"]) <= L.SLACK_CONTEXT_ELEMENTS_MAX
             for element in block["elements"]:
                 assert 1 <= len(element["text"]) <= L.SLACK_SECTION_TEXT_MAX
+        elif block["type"] == "actions":  # the 👍/👎 of a paper (bot.render.votes)
+            assert 1 <= len(block["elements"]) <= L.SLACK_ACTIONS_ELEMENTS_MAX
+            for element in block["elements"]:
+                assert element["type"] == "button" and element["text"]["type"] == "plain_text"
+                assert 1 <= len(element["text"]["text"]) <= L.SLACK_BUTTON_TEXT_MAX
+                assert len(element["value"]) <= 2000 and len(element["action_id"]) <= 255
         else:
             assert block == {"type": "divider"}
         assert len(block.get("block_id", "")) <= L.SLACK_BLOCK_ID_MAX

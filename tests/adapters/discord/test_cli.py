@@ -19,7 +19,7 @@ pytestmark = pytest.mark.timeout(30)
 
 SUBCOMMANDS = {
     "today", "top", "date", "week", "search", "subscribe", "unsubscribe", "topics",
-    "time", "count", "pause", "resume", "status", "why", "help",
+    "time", "count", "pause", "resume", "status", "why", "votes", "forget", "help",
 }  # fmt: skip
 
 

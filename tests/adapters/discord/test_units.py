@@ -116,7 +116,7 @@ def test_the_group_mirrors_the_command_language() -> None:
     names = {c.name for c in group.commands}
     assert names == {
         "today", "top", "date", "week", "search", "subscribe", "unsubscribe", "topics",
-        "time", "count", "pause", "resume", "status", "why", "help",
+        "time", "count", "pause", "resume", "status", "why", "votes", "forget", "help",
     }  # fmt: skip
     time = group.get_command("time")
     assert [p.name for p in time.parameters] == ["time", "timezone"]  # type: ignore[union-attr]

@@ -183,19 +183,26 @@ class SlackSender:
         user: str = USER,
         channel: str = CHANNEL,
         message_ts: str = "1.1",
+        message: dict[str, Any] | None = None,
+        team: str = TEAM,
+        retry_num: int | None = None,
+        body: list[str] | None = None,
     ) -> Sent:
+        """Click `button` on an ephemeral message, or on `message` (a message in the channel,
+        which Slack sends back with the click). `body` (a list) receives the request body, to
+        deliver it again with `post(body, retry_num=1)` as Slack redelivers."""
         self._n += 1
-        payload = {
+        payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": {"id": TEAM, "domain": "test"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "team": {"id": team, "domain": "test"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": "A1",
             "token": "legacy-verification-token",
             "container": {
                 "type": "message",
                 "message_ts": message_ts,
                 "channel_id": channel,
-                "is_ephemeral": True,
+                "is_ephemeral": message is None,
             },
             "trigger_id": f"trigger.{self._n}.{time.monotonic_ns()}",
             "channel": {"id": channel, "name": "general"},
@@ -211,7 +218,12 @@ class SlackSender:
                 }
             ],
         }
-        return await self.post(urlencode({"payload": json.dumps(payload)}))
+        if message is not None:
+            payload["message"] = {"type": "message", "ts": message_ts, **message}
+        encoded = urlencode({"payload": json.dumps(payload)})
+        if body is not None:
+            body.append(encoded)
+        return await self.post(encoded, retry_num=retry_num)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from adapters.slack.runtime import Runtime
 from bot.commands import ShowPapers
 from bot.commands.payloads import MORE_ACTION, POST_ACTION
+from bot.render.votes import DISLIKE_ACTION, LIKE_ACTION
 from tests.adapters.slack.conftest import CHANNEL, SlackSender, buttons, validate_blocks
 from tests.adapters.slack.fake_slack import FakeSlack, Reply
 from tests.fake_hf import FakeHF, Fault
@@ -42,7 +43,7 @@ async def test_papers_acks_at_once_then_answers_an_ephemeral_listing_with_button
     assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
     assert "Paper 0" in answer["text"] and "<!channel>" not in answer["text"]  # titles are escaped
     found = buttons(answer)
-    assert set(found) == {POST_ACTION, MORE_ACTION}
+    assert set(found) == {POST_ACTION, MORE_ACTION, LIKE_ACTION, DISLIKE_ACTION}  # and 👍/👎 per paper
     assert ShowPapers.from_value(found[POST_ACTION]["value"]) == ShowPapers()
     assert ShowPapers.from_value(found[MORE_ACTION]["value"]) == ShowPapers(offset=5)
 

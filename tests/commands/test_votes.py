@@ -1,0 +1,155 @@
+"""Vote button values (signed, channel-bound, expiring), the edit coalescer, and the two subcommands."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+
+from bot.commands import Caller, CommandService, Listing, Notice, ShowPapers
+from bot.commands.coalesce import Coalescer
+from bot.commands.language import ForgetVotes, Help, ShowVotes, Why, parse
+from bot.commands.vote_tokens import TokenProblem, VoteSigner, VoteToken, unverified_parts
+from bot.commands.votes import taught_notice
+from bot.store import ChannelRef, State, Tally, Taught, TaughtPaper, Vote
+from tests.commands.conftest import CHANNEL, MANAGER, MEMBER, TODAY
+from tests.conftest import HF_DAILY_DAYS, load_real_day
+from tests.fake_hf import FakeHF
+
+A = ChannelRef("slack", "T1", "C1")
+B = ChannelRef("slack", "T1", "C2")
+NOW = 1_760_000_000.0
+DAY = date(2025, 10, 15)
+
+
+def test_a_signed_value_reads_back_in_its_channel_only() -> None:
+    signer = VoteSigner(b"k" * 32)
+    value = signer.sign(A, "2510.12586", Vote.LIKE, DAY, NOW)
+    assert value is not None and len(value) <= 100  # Discord's custom_id limit
+    assert signer.read(A, value, NOW + 60) == VoteToken("2510.12586", Vote.LIKE, DAY)
+    assert signer.read(B, value, NOW) is TokenProblem.FORGED  # replayed in another channel
+    assert signer.read(ChannelRef("discord", "T1", "C1"), value, NOW) is TokenProblem.FORGED
+    assert VoteSigner(b"x" * 32).read(A, value, NOW) is TokenProblem.FORGED  # another key (lost, made again)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda v: v.replace("|u|", "|d|"),  # the other vote
+        lambda v: v.replace("2510.12586", "2510.12587"),  # another paper
+        lambda v: v[:-1] + ("A" if v[-1] != "A" else "B"),  # the MAC
+        lambda v: v + "x",
+        lambda v: "",
+        lambda v: "<!channel>",
+        lambda v: "pv1|u|" + "9" * 5000,
+    ],
+)
+def test_an_edited_or_junk_value_is_forged(edit: object) -> None:
+    signer = VoteSigner(b"k" * 32)
+    value = signer.sign(A, "2510.12586", Vote.LIKE, DAY, NOW)
+    assert value is not None
+    assert signer.read(A, edit(value), NOW) is TokenProblem.FORGED  # type: ignore[operator]
+
+
+def test_an_old_value_is_stale_and_odd_ids_get_no_button() -> None:
+    signer = VoteSigner(b"k" * 32, max_age_seconds=3600)
+    value = signer.sign(A, "2510.12586", Vote.DISLIKE, DAY, NOW)
+    assert value is not None
+    assert signer.read(A, value, NOW + 3600 + 120) is TokenProblem.STALE
+    assert signer.sign(A, "x" * 41, Vote.LIKE, DAY, NOW) is None  # would not fit Discord's 100
+    assert signer.sign(A, "has space", Vote.LIKE, DAY, NOW) is None
+    assert unverified_parts(value) == ("2510.12586", Vote.DISLIKE)
+    with pytest.raises(ValueError):
+        VoteSigner(b"short")
+
+
+async def test_the_coalescer_edits_at_once_then_once_per_interval_with_the_latest() -> None:
+    coalescer = Coalescer(interval=0.2)
+    ran: list[int] = []
+
+    def update(n: int):  # type: ignore[no-untyped-def]
+        async def run() -> None:
+            ran.append(n)
+
+        return run
+
+    for n in range(50):  # a burst on two messages
+        coalescer.request("m1", update(n))
+        coalescer.request("m2", update(100 + n))
+    await asyncio.sleep(0.05)  # well inside the interval
+    assert ran == [49, 149]  # at once, one edit each, with what was latest then
+    for n in range(50, 100):  # more clicks during the interval
+        coalescer.request("m1", update(n))
+        coalescer.request("m2", update(100 + n))
+    await asyncio.sleep(0.05)
+    assert ran == [49, 149]  # nothing more until the interval is over
+    await coalescer.drain()
+    assert ran == [49, 149, 99, 199]  # then only the latest of each
+    assert coalescer.waiting == 0
+
+
+async def test_the_coalescer_is_bounded_and_survives_a_failing_update() -> None:
+    coalescer = Coalescer(interval=0.01, max_keys=2)
+
+    async def fail() -> None:
+        raise RuntimeError("Slack said no")
+
+    coalescer.request("a", fail)
+    coalescer.request("b", fail)
+    coalescer.request("c", fail)  # a third message while two wait: dropped, not queued
+    assert coalescer.dropped == 1 and coalescer.waiting == 2
+    await coalescer.drain()
+    assert coalescer.ran == 2 and coalescer.waiting == 0
+
+
+def test_votes_and_forget_parse() -> None:
+    assert parse("votes") == ShowVotes()
+    assert parse("forget") == ForgetVotes()
+    assert isinstance(parse("forget everything"), Help)
+    assert parse("vote").suggestion == "votes"  # type: ignore[union-attr]
+
+
+def test_taught_lists_titles_as_code_spans_and_spells_forget_per_platform() -> None:
+    stamp = __import__("datetime").datetime(2025, 10, 15)
+    liked = TaughtPaper("2510.1", "Diffusion `<!channel>`", Tally(2, 0), stamp)
+    taught = Taught(liked=(liked,), votes=2)
+    notice = taught_notice(taught, "discord")
+    text = "\n".join(notice.lines)
+    assert "`Diffusion '<!channel>'`" in text  # a code span: no backtick breaks out of it
+    assert "/papers forget" in text
+    assert "`forget`" in "\n".join(taught_notice(taught, "slack").lines) or "/papers forget" in text
+    empty = taught_notice(Taught(), "slack")
+    assert empty.title == "This channel has no votes yet"
+
+
+@pytest.mark.skipif(
+    "2025-10-15" not in HF_DAILY_DAYS, reason="../shared/hf-daily/2025-10-15.json is not present"
+)
+async def test_listings_and_why_rank_with_the_channels_votes(
+    service: CommandService, fake_hf: FakeHF, state: State
+) -> None:
+    fake_hf.days[TODAY.isoformat()] = load_real_day(TODAY.isoformat())
+    listing = ShowPapers(when=TODAY, top=10)
+    before = await service.answer(listing, MEMBER)
+    assert isinstance(before, Listing) and before.votes  # every listed paper has its buttons
+    first = before.digest.entries[0].paper
+    assert set(before.votes) == {e.paper.id for e in before.digest.entries}
+    await state.votes.vote(CHANNEL, first, "slack:U1", Vote.DISLIKE)
+    after = await service.answer(listing, MEMBER)
+    assert isinstance(after, Listing)
+    assert after.digest.entries[0].paper.id != first.id  # the channel's 👎 moved it down
+    other = await service.answer(listing, Caller(ChannelRef("slack", "T1", "C9"), "slack:U1", False))
+    assert isinstance(other, Listing) and other.digest.entries[0].paper.id == first.id  # only here
+    why = await service.answer(Why(first.id), MEMBER)
+    assert isinstance(why, Notice) and "like papers this channel disliked" in "\n".join(why.lines)
+
+
+async def test_forget_is_for_managers_only(service: CommandService, state: State) -> None:
+    await state.votes.vote(CHANNEL, "2510.00001", "slack:U1", Vote.LIKE)
+    refused = await service.answer(ForgetVotes(), MEMBER)
+    assert isinstance(refused, Notice) and refused.tone == "warning"
+    assert (await state.votes.taught(CHANNEL)).votes == 1  # nothing forgotten
+    done = await service.answer(ForgetVotes(), MANAGER)
+    assert isinstance(done, Notice) and "Forgot this channel's 1 votes" in done.title
+    assert (await state.votes.taught(CHANNEL)).votes == 0

@@ -14,7 +14,7 @@ import pytest
 from bot.cli import main
 from tests.conftest import HF_DAILY_DAYS, HF_DAILY_DIR
 from tests.factories import api_item
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.hf import FakeHF, Fault
 
 ITEMS = [
     api_item("2510.00001", title="Fast Diffusion Sampling", upvotes=50, ai_keywords=["diffusion models"]),

@@ -15,7 +15,6 @@ import json
 import os
 import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,10 +22,10 @@ import pytest
 from bot.cli_output import SIGPIPE_STATUS
 from tests.factories import api_item
 from tests.fakes.hf import FakeHF
+from tests.processes import PROJECT_ROOT, papers_bot
 
 pytestmark = pytest.mark.slow  # a real process per case, ~20 s in all
 
-ROOT = Path(__file__).resolve().parents[2]
 DEV_FULL = Path("/dev/full")
 
 
@@ -53,16 +52,12 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     }
     return {
         **clean,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(PROJECT_ROOT),
         "PAPERS_DATA_DIR": str(tmp_path / "data"),
         "REDIS_URL": "redis://127.0.0.1:1",  # refused at once
         "HF_ENDPOINT": "http://127.0.0.1:1",
         "HF_MAX_RETRIES": "0",
     }
-
-
-def papers_bot(*args: str) -> list[str]:
-    return [sys.executable, "-m", "bot.cli", *args]
 
 
 def printing_commands(day: Path) -> dict[str, tuple[list[str], dict[str, str]]]:

@@ -9,14 +9,11 @@ answers, followups and edits): `allowed_mentions` allows nothing, and no text co
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-import discord
 import pytest
 
 from adapters.discord.app import PapersBot, ShardedPapersBot, create_client
@@ -24,7 +21,13 @@ from bot.settings import Settings
 from bot.store import ChannelRef, State
 from tests.conftest import DISCORD_TOKEN
 from tests.factories import api_item
-from tests.fakes.discord_api import DiscordStandIn, DispatchedInteraction, RecordedRequest, point_discord_py
+from tests.fakes.discord_api import (
+    DiscordStandIn,
+    DispatchedInteraction,
+    RecordedRequest,
+    point_discord_py,
+    running,
+)
 from tests.fakes.discord_api import payloads as p
 from tests.fakes.hf import FakeHF
 from tests.marks import marked_kwargs
@@ -121,26 +124,6 @@ async def standin(standin_options: dict[str, Any]) -> AsyncIterator[DiscordStand
         assert_mention_free(server.requests)
 
 
-@contextlib.asynccontextmanager
-async def running(client: discord.Client, *, within: float = 5.0) -> AsyncIterator[discord.Client]:
-    """Run `client` until it is ready; always close it before the stand-in goes away."""
-    task = asyncio.create_task(client.start(TOKEN))
-    ready = asyncio.create_task(client.wait_until_ready())
-    try:
-        done, _ = await asyncio.wait({task, ready}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()
-            raise AssertionError("client stopped before becoming ready")
-        if ready not in done:
-            raise TimeoutError(f"client not ready within {within}s")
-        yield client
-    finally:
-        ready.cancel()
-        await client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, within)
-
-
 def make_bot(settings: Settings, state: State, **options: Any) -> PapersBot | ShardedPapersBot:
     """The app's client as `papers-bot discord` builds it, with the test clock and no daily loop task."""
     options.setdefault("guild_ready_timeout", 0.05)
@@ -152,7 +135,7 @@ def make_bot(settings: Settings, state: State, **options: Any) -> PapersBot | Sh
 async def bot(standin: DiscordStandIn, settings: Settings, state: State) -> AsyncIterator[PapersBot]:
     client = make_bot(settings, state)
     assert isinstance(client, PapersBot)
-    async with running(client):
+    async with running(client, TOKEN):
         yield client
 
 

@@ -24,10 +24,16 @@ from tests.adapters.discord.conftest import (
     TOKEN,
     day_items,
     make_bot,
-    running,
 )
 from tests.conftest import suite_settings
-from tests.fakes.discord_api import ChannelSpec, DiscordStandIn, GuildSpec, missing_access, rate_limited
+from tests.fakes.discord_api import (
+    ChannelSpec,
+    DiscordStandIn,
+    GuildSpec,
+    missing_access,
+    rate_limited,
+    running,
+)
 from tests.fakes.discord_api import payloads as p
 from tests.fakes.hf import FakeHF
 
@@ -151,7 +157,7 @@ async def test_a_long_rate_limit_is_a_retry_later_not_a_wait(
     standin: DiscordStandIn, settings: Settings, state: State
 ) -> None:
     client = make_bot(settings, state, max_ratelimit_timeout=1.0)
-    async with running(client):
+    async with running(client, TOKEN):
         await subscribe(state)
         standin.script(MESSAGE_CREATE, rate_limited(retry_after=120))
         report = await loop_for(settings, state, client).tick()
@@ -195,7 +201,7 @@ async def test_a_process_posts_only_for_the_guilds_of_its_shards(
                 )
                 client = create_client(shard_settings, state, with_daily=False, guild_ready_timeout=0.05)
                 assert isinstance(client, ShardedPapersBot)
-                async with running(client):
+                async with running(client, TOKEN):
                     assert [g.name for g in client.guilds] == [name]
                     before = await state.redis.zscore(state.keys.due("discord"), refs[other].member)
                     report = await Tick(daily_loop(shard_settings, state, client, clock=lambda: NOW)).tick()

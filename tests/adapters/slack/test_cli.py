@@ -7,7 +7,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from bot.store.embedded import free_port
 from tests.fakes.hf import FakeHF
 from tests.fakes.slack_api import FakeSlack, Reply
 from tests.fakes.slack_requests import SECRET, signature_headers
+from tests.processes import papers_bot
 
 SLACK_VARS = (
     "SLACK_BOT_TOKEN",
@@ -130,7 +130,7 @@ def test_papers_bot_slack_runs_answers_and_stops_on_sigterm(
     with FakeSlack() as fake:
         env = process_env(fake, fake_hf, redis_url, key_prefix, port)
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "slack", "run", "--host", "127.0.0.1"],
+            papers_bot("slack", "run", "--host", "127.0.0.1"),
             env=env,
             cwd=tmp_path,
             stdout=subprocess.PIPE,
@@ -179,7 +179,7 @@ def test_a_start_line_that_cannot_be_written_never_stops_the_server(
     port = free_port()
     with FakeSlack() as fake:
         env = process_env(fake, fake_hf, redis_url, key_prefix, port)
-        command = [sys.executable, "-m", "bot.cli", "slack", "run", "--host", "127.0.0.1"]
+        command = papers_bot("slack", "run", "--host", "127.0.0.1")
         if stdout == "closed":
             command = ["sh", "-c", 'exec "$@" >&-', "sh", *command]
         with open("/dev/full" if stdout == "full" else os.devnull, "w") as sink:

@@ -4,7 +4,6 @@ would refuse to send what we want to check)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
 import os
@@ -33,6 +32,7 @@ from tests.fakes.discord_api import (
     option,
     point_discord_py,
     rate_limited,
+    running,
     subcommand,
     subcommand_group,
 )
@@ -100,26 +100,6 @@ class Bot(discord.Client):
         self.ready.set()
 
 
-@contextlib.asynccontextmanager
-async def running(client: discord.Client, *, token: str = TOKEN, within: float = 5.0) -> AsyncIterator[None]:
-    """Run ``client`` until it is ready; always close it (before the stand-in goes away)."""
-    task = asyncio.create_task(client.start(token))
-    ready = asyncio.create_task(client.wait_until_ready())
-    try:
-        done, _ = await asyncio.wait({task, ready}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()  # raises what made the client stop
-            raise AssertionError("client stopped before becoming ready")
-        if ready not in done:
-            raise TimeoutError(f"client not ready within {within}s")
-        yield
-    finally:
-        ready.cancel()
-        await client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, within)
-
-
 @pytest.fixture
 async def lenient_standin() -> AsyncIterator[DiscordStandIn]:
     async with DiscordStandIn(token=TOKEN, fail_on_unknown_routes=False) as server:
@@ -130,7 +110,7 @@ async def lenient_standin() -> AsyncIterator[DiscordStandIn]:
 @pytest.fixture
 async def example_bot(lenient_standin: DiscordStandIn) -> AsyncIterator[Bot]:
     client = Bot()
-    async with running(client):
+    async with running(client, TOKEN):
         yield client
 
 
@@ -192,7 +172,7 @@ async def test_client_logs_in_and_gets_the_guild_from_guild_create(
 async def test_wrong_token_is_refused_like_discord(lenient_standin: DiscordStandIn) -> None:
     client = Bot()
     with pytest.raises(discord.LoginFailure):
-        async with running(client, token="not-the-token"):
+        async with running(client, "not-the-token"):
             pass
     assert lenient_standin.requests[0].status == 401
 
@@ -424,7 +404,7 @@ async def test_identify_is_shard_aware() -> None:
     async with DiscordStandIn(guilds=[even, odd]) as server:
         with point_discord_py(server.api_url, server.gateway_url):
             client = Bot(shard_id=1, shard_count=2)
-            async with running(client):
+            async with running(client, TOKEN):
                 assert [g.name for g in client.guilds] == ["Odd"]
                 (identify,) = server.identifies
                 assert identify["shard"] == [1, 2]
@@ -450,7 +430,7 @@ async def test_autosharded_client_uses_gateway_bot(monkeypatch: pytest.MonkeyPat
                 pass  # discord.py sleeps 5 s between shards otherwise
 
         client = ShardedBot(intents=discord.Intents.default(), guild_ready_timeout=0.05)
-        async with running(client):
+        async with running(client, TOKEN):
             assert sorted(g.name for g in client.guilds) == ["Even", "Odd"]
             assert client.shard_count == 2
             assert sorted(i["shard"] for i in server.identifies) == [[0, 2], [1, 2]]

@@ -8,6 +8,7 @@ Each fixture name in the suite is defined once (tests/README.md says where). A m
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
@@ -111,3 +112,13 @@ async def state(settings: Settings) -> AsyncIterator[State]:
         yield state
     finally:
         await state.aclose()
+
+
+@pytest.fixture
+def restore_root_logging() -> Iterator[None]:
+    """Gives back the root logger's handlers and level after a test that configures logging."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -45,7 +45,6 @@ from tests.adapters.slack.conftest import (  # noqa: F401  (fixtures)
     slack_overrides,
     slack_settings,
 )
-from tests.observability.test_logs import restore_root_logging  # noqa: F401  (fixture)
 
 
 class RestartableRedis:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,17 +30,12 @@ SLACK_VARS = (
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_root_logging: None) -> None:
     """Run from an empty folder so a developer's .env or shell cannot change the outcome, and give
     back the root logger that `papers-bot slack` configures (its handler writes to this test's stderr)."""
     monkeypatch.chdir(tmp_path)
     for name in SLACK_VARS:
         monkeypatch.delenv(name, raising=False)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def error_line(

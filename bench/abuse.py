@@ -379,7 +379,7 @@ def main() -> None:
 
     from bot.store.embedded import temporary_redis
     from tests.factories import api_item
-    from tests.fake_hf import FakeHF
+    from tests.fakes.hf import FakeHF
 
     today = datetime.now(UTC).date()
     log_file = Path(tempfile.mkdtemp(prefix="abuse-")) / "bot.log"
@@ -392,7 +392,7 @@ def main() -> None:
                 )
                 for i in range(50)
             ]
-        fake = Process(["-m", "tests.adapters.slack.fake_slack"], dict(os.environ))
+        fake = Process(["-m", "tests.fakes.slack_api"], dict(os.environ))
         slack_url = fake.first_line
         app_dir = str(args.app_dir.resolve())
         env = {

@@ -134,14 +134,9 @@ class Process:
 
 
 def signed(body: str) -> dict[str, str]:
-    from slack_sdk.signature import SignatureVerifier
+    from tests.fakes.slack_requests import signature_headers
 
-    stamp = str(int(time.time()))
-    return {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
-    }
+    return {"Content-Type": "application/x-www-form-urlencoded"} | signature_headers(body, secret=SECRET)
 
 
 def command(slack_url: str, name: str) -> str:
@@ -294,7 +289,7 @@ def main() -> None:
 
     from bot.store.embedded import temporary_redis
     from tests.factories import api_item
-    from tests.fake_hf import FakeHF
+    from tests.fakes.hf import FakeHF
 
     today = datetime.now(UTC).date()
     with temporary_redis() as redis_url, FakeHF() as hf:
@@ -314,7 +309,7 @@ def main() -> None:
                 )
                 for i in range(50)
             ]
-        fake = Process(["-m", "tests.adapters.slack.fake_slack"], dict(os.environ))
+        fake = Process(["-m", "tests.fakes.slack_api"], dict(os.environ))
         slack_url = fake.first_line
         env = {
             **os.environ,

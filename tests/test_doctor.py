@@ -9,18 +9,12 @@ import pytest
 from bot.doctor import report, run_checks
 from bot.settings import Settings, load_settings
 from bot.store.embedded import free_port
-from tests.adapters.slack.fake_slack import FakeSlack, Reply
-from tests.discord_standin import DiscordStandIn, point_discord_py
 from tests.factories import api_item
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.discord_api import DiscordStandIn, point_discord_py
+from tests.fakes.hf import FakeHF, Fault
+from tests.fakes.slack_api import FakeSlack, Reply
 
 TOKEN = "doctor.standin.token"
-
-
-@pytest.fixture
-def fake_slack():
-    with FakeSlack() as fake:
-        yield fake
 
 
 def configured(base: dict, **overrides: object) -> Settings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +13,8 @@ import pytest
 from bot.cli import main
 from tests.conftest import HF_DAILY_DAYS, HF_DAILY_DIR
 from tests.factories import api_item
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.hf import FakeHF, Fault
+from tests.processes import PROJECT_ROOT, papers_bot
 
 ITEMS = [
     api_item("2510.00001", title="Fast Diffusion Sampling", upvotes=50, ai_keywords=["diffusion models"]),
@@ -173,11 +173,11 @@ def test_bad_setting_names_the_variable(
 def test_console_script_on_a_real_day() -> None:
     """The installed entry point, as a user runs it: a readable ranked digest, no traceback."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "digest", "--from-file", str(HF_DAILY_DIR / "2025-10-15.json")],
+        papers_bot("digest", "--from-file", str(HF_DAILY_DIR / "2025-10-15.json")),
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

@@ -15,18 +15,17 @@ import json
 import os
 import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli_output import SIGPIPE_STATUS
 from tests.factories import api_item
-from tests.fake_hf import FakeHF
+from tests.fakes.hf import FakeHF
+from tests.processes import PROJECT_ROOT, papers_bot
 
 pytestmark = pytest.mark.slow  # a real process per case, ~20 s in all
 
-ROOT = Path(__file__).resolve().parents[2]
 DEV_FULL = Path("/dev/full")
 
 
@@ -44,7 +43,7 @@ def big_day(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def cli_env(tmp_path: Path) -> dict[str, str]:
     """No settings from the developer's environment; nothing reachable."""
     clean = {
         k: v
@@ -53,16 +52,12 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
     return {
         **clean,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(PROJECT_ROOT),
         "PAPERS_DATA_DIR": str(tmp_path / "data"),
         "REDIS_URL": "redis://127.0.0.1:1",  # refused at once
         "HF_ENDPOINT": "http://127.0.0.1:1",
         "HF_MAX_RETRIES": "0",
     }
-
-
-def papers_bot(*args: str) -> list[str]:
-    return [sys.executable, "-m", "bot.cli", *args]
 
 
 def printing_commands(day: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
@@ -106,11 +101,15 @@ ALL_COMMANDS = [*COMMANDS, *HELP_COMMANDS]
 
 @pytest.mark.parametrize("name", ALL_COMMANDS)
 def test_a_reader_that_closed_the_pipe_ends_the_command_quietly(
-    name: str, big_day: Path, env: dict[str, str], tmp_path: Path
+    name: str, big_day: Path, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     argv, extra = every_command(big_day)[name]
     process = subprocess.Popen(
-        papers_bot(*argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**env, **extra}, cwd=tmp_path
+        papers_bot(*argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**cli_env, **extra},
+        cwd=tmp_path,
     )
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()  # the reader is gone before the first byte is written
@@ -120,13 +119,13 @@ def test_a_reader_that_closed_the_pipe_ends_the_command_quietly(
     assert status == SIGPIPE_STATUS, stderr
 
 
-def test_head_1_gets_its_line_and_papers_bot_exits_quietly(big_day: Path, env: dict[str, str]) -> None:
+def test_head_1_gets_its_line_and_papers_bot_exits_quietly(big_day: Path, cli_env: dict[str, str]) -> None:
     """The issue's pipeline: `papers-bot digest --from-file DAY.json --top 100 --format discord | head -1`."""
     writer = subprocess.Popen(
         papers_bot("digest", "--from-file", str(big_day), "--top", "100", "--format", "discord"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env,
+        env=cli_env,
     )
     assert writer.stdout is not None and writer.stderr is not None
     head = subprocess.run(["head", "-1"], stdin=writer.stdout, capture_output=True, timeout=60)
@@ -144,7 +143,7 @@ def test_head_1_gets_its_line_and_papers_bot_exits_quietly(big_day: Path, env: d
     [*((name, False) for name in ALL_COMMANDS), ("digest-text", True), ("help", True), ("version", True)],
 )
 def test_a_full_disk_is_one_line_and_status_1(
-    name: str, unbuffered: bool, big_day: Path, env: dict[str, str], tmp_path: Path
+    name: str, unbuffered: bool, big_day: Path, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     argv, extra = every_command(big_day)[name]
     if unbuffered:
@@ -155,7 +154,7 @@ def test_a_full_disk_is_one_line_and_status_1(
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
-            env={**env, **extra},
+            env={**cli_env, **extra},
             cwd=tmp_path,
             timeout=60,
         )
@@ -173,7 +172,7 @@ def shell(command: list[str], redirect: str) -> list[str]:
 
 @pytest.mark.parametrize("name", ALL_COMMANDS)
 def test_a_closed_stdout_is_an_error_like_echo_makes_it(
-    name: str, big_day: Path, env: dict[str, str], tmp_path: Path
+    name: str, big_day: Path, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`papers-bot ... >&-`: Python starts with sys.stdout = None, where print() writes nothing and
     says nothing. `echo x >&-` reports "Bad file descriptor" and status 1; so do we."""
@@ -182,7 +181,7 @@ def test_a_closed_stdout_is_an_error_like_echo_makes_it(
         shell(papers_bot(*argv), ">&-"),
         capture_output=True,
         text=True,
-        env={**env, **extra},
+        env={**cli_env, **extra},
         cwd=tmp_path,
         timeout=60,
     )
@@ -202,12 +201,12 @@ def test_a_closed_stdout_is_an_error_like_echo_makes_it(
 )
 @pytest.mark.parametrize("redirect", ["2>&-", "2>/dev/full"])
 def test_an_error_line_that_cannot_be_written_is_dropped_and_the_status_kept(
-    argv: list[str], status: int, redirect: str, env: dict[str, str], tmp_path: Path
+    argv: list[str], status: int, redirect: str, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """With stderr closed (sys.stderr = None) print() would fall back to stdout: the message must
     not land in the output a script reads; and the error's status stays."""
     result = subprocess.run(
-        shell(papers_bot(*argv), redirect), capture_output=True, env=env, cwd=tmp_path, timeout=60
+        shell(papers_bot(*argv), redirect), capture_output=True, env=cli_env, cwd=tmp_path, timeout=60
     )
     assert result.stdout == b""
     assert result.returncode == status
@@ -219,12 +218,12 @@ def test_an_error_line_that_cannot_be_written_is_dropped_and_the_status_kept(
     ids=["error", "usage-error"],
 )
 def test_an_error_piped_to_a_reader_that_went_away_keeps_its_status(
-    argv: list[str], status: int, env: dict[str, str], tmp_path: Path
+    argv: list[str], status: int, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`papers-bot digest --from-file /nonexistent 2>&1 | true`: the failure is the error, not the
     closed pipe (141 would say "the reader had enough")."""
     process = subprocess.Popen(
-        papers_bot(*argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
+        papers_bot(*argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=cli_env, cwd=tmp_path
     )
     assert process.stdout is not None
     process.stdout.close()
@@ -248,7 +247,7 @@ def read_all(fd: int) -> bytes:
 @pytest.mark.skipif(not DEV_FULL.exists(), reason="no /dev/full on this system")
 @pytest.mark.parametrize("stderr", ["full", "closed"])
 def test_progress_that_cannot_be_written_never_stops_the_digest(
-    stderr: str, env: dict[str, str], tmp_path: Path
+    stderr: str, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`papers-bot digest --date D 2>/dev/full` in a terminal: the "fetching ..." progress lines go to
     stderr and fail; the digest still reaches the terminal and the exit status is 0."""
@@ -261,7 +260,7 @@ def test_progress_that_cannot_be_written_never_stops_the_digest(
                     papers_bot("digest", "--date", "2025-10-15"),
                     stdout=terminal,
                     stderr=full if stderr == "full" else subprocess.DEVNULL,
-                    env={**env, "HF_ENDPOINT": hf.url},
+                    env={**cli_env, "HF_ENDPOINT": hf.url},
                     cwd=tmp_path,
                     # closed: fd 2 shut before papers-bot starts (sys.stderr is None)
                     preexec_fn=(lambda: os.close(2)) if stderr == "closed" else None,

@@ -20,7 +20,7 @@ from bot.source.hf_client import DEFAULT_LIMIT_WAIT
 from bot.store import open_state
 from tests.commands.conftest import MEMBER, NOW
 from tests.factories import api_items, make_paper
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.hf import FakeHF, Fault
 
 POLICY = {"RateLimit-Policy": '"fixed window";"api";q=500;w=300'}
 

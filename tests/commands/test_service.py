@@ -13,7 +13,7 @@ from bot.store.embedded import free_port
 from tests.commands.conftest import CHANNEL, MANAGER, MEMBER, NOW, TODAY
 from tests.conftest import HF_DAILY_DAYS, load_real_day
 from tests.factories import api_item
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.hf import FakeHF, Fault
 
 YESTERDAY = "2025-10-14"
 

@@ -15,7 +15,7 @@ from bot.commands.votes import taught_notice
 from bot.store import ChannelRef, State, Tally, Taught, TaughtPaper, Vote
 from tests.commands.conftest import CHANNEL, MANAGER, MEMBER, TODAY
 from tests.conftest import HF_DAILY_DAYS, load_real_day
-from tests.fake_hf import FakeHF
+from tests.fakes.hf import FakeHF
 
 A = ChannelRef("slack", "T1", "C1")
 B = ChannelRef("slack", "T1", "C2")

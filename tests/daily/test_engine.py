@@ -9,9 +9,10 @@ import pytest
 
 from bot.daily import ChannelGone, DailyEngine, Delivery, DeliveryFailed, idempotency_key
 from bot.store import ChannelRef, State
-from tests.daily.conftest import TODAY, Sink, at, papers_of, serve
+from tests.daily.conftest import TODAY, at, papers_of, serve
 from tests.factories import api_items, make_paper
-from tests.fake_hf import FakeHF
+from tests.fakes.hf import FakeHF
+from tests.fakes.platform import Sink
 
 C1 = ChannelRef("slack", "T1", "C1")
 C2 = ChannelRef("slack", "T1", "C2")

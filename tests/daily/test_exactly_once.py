@@ -18,7 +18,7 @@ import pytest
 
 from bot.store import ChannelRef, State
 from tests.daily.conftest import TODAY, at
-from tests.fake_hf import FakeHF
+from tests.fakes.hf import FakeHF
 
 pytestmark = pytest.mark.slow
 

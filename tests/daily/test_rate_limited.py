@@ -25,8 +25,9 @@ from bot.store import ChannelRef, State, build_state
 from bot.store.keys import Keys
 from bot.store.rate_limit import SharedRateLimit
 from bot.store.scripts import load_scripts
-from tests.daily.conftest import TODAY, Sink, at
-from tests.fake_hf import FakeHF, Fault, Window
+from tests.daily.conftest import TODAY, at
+from tests.fakes.hf import FakeHF, Fault, Window
+from tests.fakes.platform import Sink
 
 CHANNELS = [ChannelRef("slack", "T1", f"C{i}") for i in range(3)]
 NOW = at(TODAY, 10)

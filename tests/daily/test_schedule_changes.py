@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 from bot.daily import DailyEngine, Delivery
 from bot.daily.delivery import idempotency_key
 from bot.store import ChannelRef, NotSubscribed, Schedule, State, SubscriptionStore
-from tests.daily.conftest import TODAY, Sink, at, papers_of, serve
-from tests.fake_hf import FakeHF
+from tests.daily.conftest import TODAY, at, papers_of, serve
+from tests.fakes.hf import FakeHF
+from tests.fakes.platform import Sink
 
 C1 = ChannelRef("slack", "T1", "C1")
 MIN_GAP = timedelta(hours=20)
@@ -629,12 +630,11 @@ SUPERSEDED_THEN_BACK = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def fake_hf(fake_hf: FakeHF) -> FakeHF:
+@pytest.fixture(autouse=True)
+def serve_scenario_days(fake_hf: FakeHF) -> None:
     """Ten papers on every day the scenarios can reach (a post always has something to post)."""
     days = {s.date() + timedelta(days=d) for s in STARTS for d in range(-5, SPAN_DAYS + 12)}
     serve(fake_hf, {day: papers_of(day) for day in days})
-    return fake_hf
 
 
 @settings(

@@ -13,7 +13,8 @@ from bot.daily import DailyEngine, Delivery
 from bot.settings import Settings
 from bot.source.hf_client import HFSource
 from bot.store import ChannelRef, State, build_state
-from tests.daily.conftest import TODAY, Sink, at
+from tests.daily.conftest import TODAY, at
+from tests.fakes.platform import Sink
 
 NOW = at(TODAY, 10)
 C1 = ChannelRef("slack", "T1", "C1")

@@ -9,11 +9,13 @@ port still accepts connections and nothing answers, which is what a network part
 Every test here records what it tried and what happened with `figures.add(...)`; the terminal
 summary prints them under "fault-injection figures" (the numbers in docs/reliability.md).
 
-The fixtures of the Slack app (tests/adapters/slack/conftest.py: `slack`, `sender`, `fake_slack`,
-...) and of the Discord app (tests/adapters/discord/conftest.py: `standin`, `bot`, ...) are
-imported here, so the fault tests drive the real apps exactly as their own tests do. Note that the
-Discord ones include `settings`, `state` and `fake_hf` (the fake HF API with a fixed day's list),
-which therefore replace the suite-wide fixtures of those names in this folder.
+The fixtures of the Slack app (tests/adapters/slack/conftest.py: `slack`, `sender`, ...) and of
+the Discord app (tests/adapters/discord/conftest.py: `standin`, `bot`, ...) are imported here, so
+the fault tests drive the real apps exactly as their own tests do; they run on the suite's
+`settings`, `state`, `fake_hf` and `fake_slack` (tests/conftest.py). The Discord ones include the
+autouse `serve_hf_items`, so the fake HF API lists a fixed day (`hf_items`) in every test here.
+A module asks for other settings with the `settings_overrides`, `slack_overrides` and
+`standin_options` marks (tests/marks.py).
 """
 
 from __future__ import annotations
@@ -31,23 +33,18 @@ import pytest
 from bot.store.embedded import RedisUnavailable, _ping_tcp, find_redis_server, free_port
 from tests.adapters.discord.conftest import (  # noqa: F401  (fixtures)
     bot,
-    fake_hf,
     hf_items,
-    settings,
-    settings_overrides,
+    serve_hf_items,
     standin,
     standin_options,
-    state,
 )
 from tests.adapters.slack.conftest import (  # noqa: F401  (fixtures)
-    fake_slack,
     papers_today,
     sender,
     slack,
     slack_overrides,
     slack_settings,
 )
-from tests.observability.test_logs import restore_root_logging  # noqa: F401  (fixture)
 
 
 class RestartableRedis:

@@ -13,7 +13,6 @@ import asyncio
 import dataclasses
 import time
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -26,23 +25,26 @@ from tests.adapters.discord.conftest import (
     MEMBER,
     command,
 )
-from tests.adapters.slack.conftest import (
-    SlackSender,
-    day_items,
-)
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.adapters.slack.conftest import day_items
 from tests.daily.conftest import TODAY, at
-from tests.discord_standin import DiscordStandIn
-from tests.discord_standin import payloads as p
-from tests.fake_hf import FakeHF, Fault, Window
+from tests.fakes.discord_api import DiscordStandIn
+from tests.fakes.discord_api import payloads as p
+from tests.fakes.hf import FakeHF, Fault, Window
+from tests.fakes.platform import RecordingPlatform
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackSender
 from tests.faults.conftest import Figures
-from tests.faults.platform import RecordingPlatform
 from tests.faults.test_redis_restart import subscribe_all
-
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
 
 LIMIT = 3.0
 PRODUCTION_HF = {"hf_timeout_seconds": 10.0, "hf_max_retries": 4}
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.timeout(90),
+    pytest.mark.slack_overrides(**PRODUCTION_HF, hf_cache_recent_seconds=1.0),
+    pytest.mark.settings_overrides(**PRODUCTION_HF),
+]
 UNAVAILABLE = "Hugging Face is not answering"
 LIMITED = "Hugging Face asked us to wait; back at "  # a 429 says when: Retry-After 120 s
 FAULTS = {
@@ -53,11 +55,6 @@ FAULTS = {
 
 
 # ---------------------------------------------------------------- /papers in Slack
-
-
-@pytest.fixture
-def slack_overrides() -> dict[str, Any]:
-    return {**PRODUCTION_HF, "hf_cache_recent_seconds": 1.0}
 
 
 async def ask(sender: SlackSender, fake: FakeSlack, text: str, name: str) -> tuple[float, str]:
@@ -155,11 +152,6 @@ async def test_papers_says_when_a_rate_limiting_hf_is_back_and_hf_is_read_at_the
 
 
 # ---------------------------------------------------------------- /papers in Discord
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return dict(PRODUCTION_HF)
 
 
 async def test_discord_answer_comes_within_3s_while_hf_hangs(

@@ -41,19 +41,20 @@ from tests.adapters.discord.conftest import (
     PAPERS,
     PAPERS_REF,
 )
-from tests.adapters.slack.conftest import (
-    TEAM,
-    SlackSender,
-    validate_blocks,
-)
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.discord_standin import DiscordStandIn
-from tests.discord_standin import payloads as p
+from tests.adapters.slack.conftest import validate_blocks
+from tests.fakes.discord_api import DiscordStandIn
+from tests.fakes.discord_api import payloads as p
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import TEAM, SlackSender
 from tests.faults.conftest import Figures
 from tests.render.checks import JUNK, assert_slack_text_safe
 from tests.render.test_hostile import PIECES
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(240)]
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.timeout(240),
+    pytest.mark.slack_overrides(slack_managers="admins"),
+]
 
 COMMANDS = 1000
 CRASH_NOTICES = ("Something went wrong", "Traceback", 'File "', "Exception", "Error:")
@@ -149,11 +150,6 @@ def error_records(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 # ---------------------------------------------------------------- Slack
-
-
-@pytest.fixture
-def slack_overrides() -> dict[str, Any]:
-    return {"slack_managers": "admins"}
 
 
 async def test_1000_generated_commands_through_the_slack_request_path(

@@ -12,8 +12,6 @@ bench/abuse.py measures the same endpoint under a flood.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import random
@@ -32,25 +30,23 @@ from bot.commands.payloads import MORE_ACTION, POST_ACTION
 from bot.observability.logs import MAX_LINE, RedactSecrets
 from bot.observability.refusals import Refusal
 from bot.observability.server import MAX_HEAD
-from tests.adapters.slack.conftest import SECRET
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import signature_headers
 from tests.faults.conftest import Figures
 from tests.faults.test_hostile_commands import run_seed
-
-pytestmark = pytest.mark.faults
 
 READ_TIMEOUT = 0.5
 IDLE_TIMEOUT = 1.0
 PATH = "/slack/events"
 
-
-@pytest.fixture
-def slack_overrides() -> dict[str, Any]:
-    return {
-        "http_read_timeout_seconds": READ_TIMEOUT,
-        "http_idle_timeout_seconds": IDLE_TIMEOUT,
-        "http_max_connections": 16,
-    }
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.slack_overrides(
+        http_read_timeout_seconds=READ_TIMEOUT,
+        http_idle_timeout_seconds=IDLE_TIMEOUT,
+        http_max_connections=16,
+    ),
+]
 
 
 @pytest.fixture
@@ -68,13 +64,6 @@ def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 # ---------------------------------------------------------------- raw HTTP
-
-
-def sign(body: bytes, stamp: str | None = None, secret: str = SECRET) -> dict[str, str]:
-    """Slack's signature over the raw bytes (slack_sdk's verifier needs text; Slack signs bytes)."""
-    stamp = stamp or str(int(time.time()))
-    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
 def request(
@@ -97,7 +86,7 @@ def request(
 
 
 def signed(body: bytes, extra: dict[str, str] | None = None, **kwargs: Any) -> bytes:
-    return request(body, sign(body) | (extra or {}), **kwargs)
+    return request(body, signature_headers(body) | (extra or {}), **kwargs)
 
 
 async def exchange(port: int, raw: bytes, *, within: float = 5.0) -> tuple[int, bytes]:
@@ -194,30 +183,30 @@ def malformed(fake: FakeSlack) -> dict[str, tuple[bytes, int]]:
         "timestamp_5000_digits": (request(cmd, {"X-Slack-Request-Timestamp": "1" * 5000, "X-Slack-Signature": "v0=" + "0" * 64}), 401),
         "timestamp_not_ascii_digits": (request(cmd, {"X-Slack-Request-Timestamp": "１７００００００００", "X-Slack-Signature": "v0=" + "0" * 64}), 401),
         "timestamp_negative": (request(cmd, {"X-Slack-Request-Timestamp": "-1", "X-Slack-Signature": "v0=" + "0" * 64}), 401),
-        "timestamp_float": (request(cmd, sign(cmd, now + ".5")), 401),
-        "signature_upper_hex": (request(cmd, sign(cmd) | {"X-Slack-Signature": sign(cmd)["X-Slack-Signature"].upper()}), 401),
-        "signature_short": (request(cmd, sign(cmd) | {"X-Slack-Signature": "v0=abc"}), 401),
+        "timestamp_float": (request(cmd, signature_headers(cmd, timestamp=now + ".5")), 401),
+        "signature_upper_hex": (request(cmd, signature_headers(cmd) | {"X-Slack-Signature": signature_headers(cmd)["X-Slack-Signature"].upper()}), 401),
+        "signature_short": (request(cmd, signature_headers(cmd) | {"X-Slack-Signature": "v0=abc"}), 401),
         "no_signature": (request(cmd, {"X-Slack-Request-Timestamp": now}), 401),
-        "no_timestamp": (request(cmd, {"X-Slack-Signature": sign(cmd)["X-Slack-Signature"]}), 401),
-        "signature_twice": (request(cmd, [*sign(cmd).items(), ("X-Slack-Signature", sign(cmd)["X-Slack-Signature"])]), 400),
-        "timestamp_twice": (request(cmd, [*sign(cmd).items(), ("X-Slack-Request-Timestamp", now)]), 400),
-        "content_type_twice": (request(cmd, [*sign(cmd).items(), ("Content-Type", "application/json")]), 400),
-        "huge_header_value": (request(cmd, sign(cmd) | {"X-Padding": "a" * 20_000}), 431),
-        "many_headers": (request(cmd, sign(cmd) | {f"X-H{i}": "v" for i in range(300)}), 400),
+        "no_timestamp": (request(cmd, {"X-Slack-Signature": signature_headers(cmd)["X-Slack-Signature"]}), 401),
+        "signature_twice": (request(cmd, [*signature_headers(cmd).items(), ("X-Slack-Signature", signature_headers(cmd)["X-Slack-Signature"])]), 400),
+        "timestamp_twice": (request(cmd, [*signature_headers(cmd).items(), ("X-Slack-Request-Timestamp", now)]), 400),
+        "content_type_twice": (request(cmd, [*signature_headers(cmd).items(), ("Content-Type", "application/json")]), 400),
+        "huge_header_value": (request(cmd, signature_headers(cmd) | {"X-Padding": "a" * 20_000}), 431),
+        "many_headers": (request(cmd, signature_headers(cmd) | {f"X-H{i}": "v" for i in range(300)}), 400),
         "content_type_text_plain": (signed(cmd, content_type="text/plain"), 415),
         "content_type_multipart": (signed(cmd, content_type="multipart/form-data; boundary=x"), 415),
         "content_type_missing": (signed(cmd, content_type=None), 415),
         "content_type_garbage": (signed(cmd, content_type=";;;==="), 415),
         "charset_latin1": (signed(cmd, content_type="application/x-www-form-urlencoded; charset=latin-1"), 415),
         "gzip_encoding": (signed(cmd, {"Content-Encoding": "gzip"}), 415),
-        "content_length_not_a_number": (request(cmd, sign(cmd), length=False).replace(b"Host: bot", b"Host: bot\r\nContent-Length: 12x"), 400),
-        "content_length_twice": (request(cmd, [*sign(cmd).items(), ("Content-Length", str(len(cmd) + 1))]), 400),
-        "length_and_chunked": (request(cmd, sign(cmd) | {"Transfer-Encoding": "chunked"}), 400),
-        "bad_chunks": (request(b"zz\r\nnot a chunk\r\n", sign(b"x") | {"Transfer-Encoding": "chunked"}, length=False), 400),
+        "content_length_not_a_number": (request(cmd, signature_headers(cmd), length=False).replace(b"Host: bot", b"Host: bot\r\nContent-Length: 12x"), 400),
+        "content_length_twice": (request(cmd, [*signature_headers(cmd).items(), ("Content-Length", str(len(cmd) + 1))]), 400),
+        "length_and_chunked": (request(cmd, signature_headers(cmd) | {"Transfer-Encoding": "chunked"}), 400),
+        "bad_chunks": (request(b"zz\r\nnot a chunk\r\n", signature_headers(b"x") | {"Transfer-Encoding": "chunked"}, length=False), 400),
         "garbage_request_line": (b"HELLO THERE\r\n\r\n", 400),
         "not_http": (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64, 400),
-        "bad_header_line": (request(cmd, sign(cmd)).replace(b"Host: bot", b"Host: bot\r\nno colon here"), 400),
-        "header_with_nul": (request(cmd, sign(cmd) | {"X-A": "a\x00b"}), 400),
+        "bad_header_line": (request(cmd, signature_headers(cmd)).replace(b"Host: bot", b"Host: bot\r\nno colon here"), 400),
+        "header_with_nul": (request(cmd, signature_headers(cmd) | {"X-A": "a\x00b"}), 400),
         # methods and paths
         "get": (request(method="GET", content_type=None), 405),
         "put": (signed(cmd, method="PUT"), 405),
@@ -263,7 +252,7 @@ async def test_slacks_own_requests_still_work(slack: Runtime, fake_slack: FakeSl
     assert status == 200 and json.loads(body) == {"challenge": "c-123"}
     cmd = command_body(fake_slack, "chunked")
     chunked = f"{len(cmd):x}\r\n".encode() + cmd + b"\r\n0\r\n\r\n"
-    raw = request(chunked, sign(cmd) | {"Transfer-Encoding": "chunked"}, length=False)
+    raw = request(chunked, signature_headers(cmd) | {"Transfer-Encoding": "chunked"}, length=False)
     assert (await exchange(slack.port, raw))[0] == 200
     retry = command_body(fake_slack, "retry")
     raw = signed(
@@ -281,7 +270,7 @@ async def test_slacks_own_requests_still_work(slack: Runtime, fake_slack: FakeSl
 async def test_a_body_over_the_limit_is_refused_from_its_content_length(slack: Runtime) -> None:
     """413 comes back before a single byte of the body is sent, signed or not."""
     assert slack.port is not None
-    for headers in ({}, sign(b"x")):
+    for headers in ({}, signature_headers(b"x")):
         head = request(b"", headers, length=False).replace(
             b"Host: bot", f"Host: bot\r\nContent-Length: {MAX_BODY + 1}".encode()
         )
@@ -294,7 +283,9 @@ async def test_a_chunked_body_over_the_limit_is_refused(slack: Runtime) -> None:
     chunks = b"".join(
         f"{len(piece):x}\r\n".encode() + piece + b"\r\n" for _ in range(MAX_BODY // len(piece) + 2)
     )
-    raw = request(chunks + b"0\r\n\r\n", sign(b"x") | {"Transfer-Encoding": "chunked"}, length=False)
+    raw = request(
+        chunks + b"0\r\n\r\n", signature_headers(b"x") | {"Transfer-Encoding": "chunked"}, length=False
+    )
     assert (await exchange(slack.port, raw))[0] == 413
 
 
@@ -337,7 +328,7 @@ async def test_stalled_clients_are_hung_up_on(slack: Runtime) -> None:
     READ_TIMEOUT after its first byte (the sweep runs every READ_TIMEOUT / 5)."""
     assert slack.port is not None
     port = slack.port
-    head = request(b"", sign(b"x"), length=False)
+    head = request(b"", signature_headers(b"x"), length=False)
     half_headers = head[:40]
     small_stall = head.replace(b"Host: bot", b"Host: bot\r\nContent-Length: 4000") + b"x" * 100
     large_stall = head.replace(b"Host: bot", b"Host: bot\r\nContent-Length: 100000") + b"x" * 100
@@ -523,7 +514,7 @@ async def test_random_requests_never_get_a_5xx_or_a_traceback(
     for item in cases:
         headers = list(item["headers"])
         if item["signed"]:
-            headers = list(sign(item["body"]).items()) + headers
+            headers = list(signature_headers(item["body"]).items()) + headers
         raw = request(item["body"], headers, method=item["method"], content_type=item["content_type"])
         status = (await exchange(slack.port, raw, within=READ_TIMEOUT * 4))[0]
         statuses[status] = statuses.get(status, 0) + 1

@@ -28,21 +28,26 @@ from tests.adapters.discord.conftest import (
     MESSAGE_CREATE,
     TODAY,
 )
-from tests.adapters.slack.fake_slack import Call, FakeSlack, Reply
 from tests.conftest import suite_settings
 from tests.daily.conftest import at
-from tests.discord_standin import DiscordStandIn, RecordedRequest, rate_limited, server_error
-from tests.discord_standin import payloads as p
-from tests.fake_hf import FakeHF
+from tests.fakes.discord_api import DiscordStandIn, RecordedRequest, rate_limited, server_error
+from tests.fakes.discord_api import payloads as p
+from tests.fakes.hf import FakeHF
+from tests.fakes.platform import running_clock
+from tests.fakes.slack_api import Call, FakeSlack, Reply
 from tests.faults.conftest import Figures
-from tests.faults.platform import running_clock
 from tests.faults.test_redis_restart import serve_recent_lists
-
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
 
 CHANNELS = 1000
 RETRY_AFTER = 1.0
 SETTINGS = {"daily_send_concurrency": 20, "daily_retry_base_seconds": 1, "daily_lease_seconds": 10}
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.timeout(120),
+    pytest.mark.settings_overrides(**SETTINGS),
+    pytest.mark.standin_options(strict_channels=False),
+]
 
 
 async def fan_out(loop: DailyLoop, done, within: float = 90) -> tuple[int, list[Any]]:
@@ -181,16 +186,6 @@ def rate_limit_violations(answers: list[tuple[str, int, float]]) -> list[str]:
 
 
 # ---------------------------------------------------------------- Discord
-
-
-@pytest.fixture
-def standin_options() -> dict[str, Any]:
-    return {"strict_channels": False}
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return dict(SETTINGS)
 
 
 class DiscordFaults:

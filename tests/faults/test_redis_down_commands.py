@@ -24,15 +24,20 @@ from tests.adapters.discord.conftest import (
     MANAGER,
     command,
 )
-from tests.adapters.slack.conftest import (
-    SlackSender,
-)
-from tests.adapters.slack.fake_slack import FakeSlack
-from tests.discord_standin import DiscordStandIn
-from tests.discord_standin import payloads as p
+from tests.fakes.discord_api import DiscordStandIn
+from tests.fakes.discord_api import payloads as p
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SlackSender
 from tests.faults.conftest import Figures, RestartableRedis
+from tests.marks import FixtureAttr
 
-pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
+OWN_REDIS = FixtureAttr("restartable_redis", "url")  # both apps run on a Redis of the test's own
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.timeout(90),
+    pytest.mark.slack_overrides(redis_url=OWN_REDIS),
+    pytest.mark.settings_overrides(redis_url=OWN_REDIS),
+]
 
 LIMIT = 3.0  # seconds from typing the command to seeing the answer
 # The core's deadline counts from the request's arrival, checks before it included, so a silent
@@ -66,11 +71,6 @@ def bring_back(redis: RestartableRedis, how: str) -> None:
 
 
 # ---------------------------------------------------------------- Slack
-
-
-@pytest.fixture
-def slack_overrides(restartable_redis: RestartableRedis) -> dict[str, Any]:
-    return {"redis_url": restartable_redis.url}
 
 
 async def slack_round(sender: SlackSender, fake: FakeSlack, tag: str) -> list[tuple[str, float, str]]:
@@ -134,11 +134,6 @@ async def test_slack_commands_while_redis_is_unreachable(
 
 
 # ---------------------------------------------------------------- Discord
-
-
-@pytest.fixture
-def settings_overrides(restartable_redis: RestartableRedis) -> dict[str, Any]:
-    return {"redis_url": restartable_redis.url}
 
 
 async def discord_round(standin: DiscordStandIn) -> list[tuple[str, float, str]]:

@@ -22,9 +22,9 @@ from bot.daily.loop import DailyLoop
 from bot.store import ChannelRef, State, open_state
 from tests.conftest import suite_settings
 from tests.daily.conftest import TODAY, at, papers_of, serve
-from tests.fake_hf import FakeHF
+from tests.fakes.hf import FakeHF
+from tests.fakes.platform import RecordingPlatform, running_clock
 from tests.faults.conftest import Figures, RestartableRedis
-from tests.faults.platform import RecordingPlatform, running_clock
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(120)]
 

@@ -38,18 +38,19 @@ from tests.adapters.discord.conftest import (
     answer,
     command,
 )
-from tests.adapters.slack.conftest import (
-    SECRET,
-    TEAM,
-    SlackSender,
-)
-from tests.adapters.slack.fake_slack import FakeSlack, Reply
-from tests.discord_standin import DiscordStandIn
-from tests.discord_standin import payloads as p
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.discord_api import DiscordStandIn
+from tests.fakes.discord_api import payloads as p
+from tests.fakes.hf import FakeHF, Fault
+from tests.fakes.slack_api import FakeSlack, Reply
+from tests.fakes.slack_requests import SECRET, TEAM, SlackSender
 from tests.faults.conftest import Figures
 
-pytestmark = pytest.mark.faults
+HF_TOKEN = "hf_faultsTestToken0123456789abcdef"
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.slack_overrides(slack_managers="admins"),
+    pytest.mark.settings_overrides(hf_token=HF_TOKEN, log_level="DEBUG"),
+]
 
 SLACK_C1 = ChannelRef("slack", TEAM, "C1")
 SETTINGS_TEXTS = ["subscribe hacked", "unsubscribe diffusion", "unsubscribe all", "time 03:00 Asia/Tokyo",
@@ -74,11 +75,6 @@ async def snapshot(state: State, ref: ChannelRef) -> tuple[dict[str, str], float
 
 
 # ---------------------------------------------------------------- Slack signatures
-
-
-@pytest.fixture
-def slack_overrides() -> dict[str, Any]:
-    return {"slack_managers": "admins"}
 
 
 def forgeries(sender: SlackSender, now: int) -> dict[str, tuple[str, dict[str, str]]]:
@@ -203,14 +199,6 @@ async def test_a_discord_member_cannot_change_any_setting(
 
 
 # ---------------------------------------------------------------- tokens in logs
-
-
-HF_TOKEN = "hf_faultsTestToken0123456789abcdef"
-
-
-@pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return {"hf_token": HF_TOKEN, "log_level": "DEBUG"}
 
 
 @pytest.fixture

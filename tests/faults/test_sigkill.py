@@ -31,7 +31,7 @@ from bot.store.scripts import load_scripts
 from tests.conftest import suite_settings
 from tests.daily.conftest import TODAY
 from tests.daily.test_exactly_once import calls_of, check_posted_records, finish, start, wait_for_calls
-from tests.fake_hf import FakeHF
+from tests.fakes.hf import FakeHF
 from tests.faults.conftest import Figures
 from tests.faults.test_redis_restart import serve_recent_lists, subscribe_all
 

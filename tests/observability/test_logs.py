@@ -14,15 +14,6 @@ from bot.settings import load_settings
 TOKEN = "xoxb-1234567890-secret-token"
 
 
-@pytest.fixture
-def restore_root_logging():
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-
 def test_json_lines_carry_extra_fields(restore_root_logging) -> None:
     stream = io.StringIO()
     configure_logging(load_settings(None, log_format="json"), stream)

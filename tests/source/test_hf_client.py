@@ -13,7 +13,7 @@ from bot.source import HFSource, SourceUnavailable
 from bot.source.hf_client import RESET_JITTER
 from tests.conftest import HF_DAILY_DAYS, load_real_day
 from tests.factories import api_item
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.hf import FakeHF, Fault
 
 DAY = date(2025, 10, 15)
 

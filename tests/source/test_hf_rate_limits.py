@@ -20,7 +20,7 @@ from bot.source import HFSource, SourceUnavailable
 from bot.source.hf_client import DEFAULT_LIMIT_WAIT, MIN_LIMIT_WAIT, RESET_JITTER
 from bot.source.rate_limit import MAX_SERVER_WAIT
 from tests.factories import api_item
-from tests.fake_hf import HEADER_STYLES, REFUSAL_ONLY, FakeHF, Fault, Window
+from tests.fakes.hf import HEADER_STYLES, REFUSAL_ONLY, FakeHF, Fault, Window
 from tests.source.test_hf_client import RecordingSleep
 
 DAYS = [date(2025, 10, 14), date(2025, 10, 15), date(2025, 10, 16)]
@@ -32,11 +32,11 @@ def hf_source(fake: FakeHF, **kwargs: object) -> HFSource:
     return HFSource(load_settings(env_file=None, hf_endpoint=fake.url), **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def fake_hf(fake_hf: FakeHF) -> FakeHF:
+@pytest.fixture(autouse=True)
+def serve_days(fake_hf: FakeHF) -> None:
+    """The fake HF API lists one paper on each of DAYS."""
     for day in DAYS:
         fake_hf.days[day.isoformat()] = [api_item(f"2510.{day.day:02d}001", day=day)]
-    return fake_hf
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The shared HF list cache: freshness, single flight across callers and processes, outages.
 
-Lists come from the fake HF API (tests/fake_hf.py) through the real HFSource; `fake_hf.days_asked()`
+Lists come from the fake HF API (tests/fakes/hf.py) through the real HFSource; `fake_hf.days_asked()`
 counts the fetches (one request per day: HF_MAX_RETRIES=0 and short lists).
 """
 
@@ -16,7 +16,7 @@ from bot.settings import Settings
 from bot.source.hf_client import HFSource, SourceUnavailable
 from bot.store import PaperCache, State
 from tests.factories import api_items, make_paper
-from tests.fake_hf import FakeHF
+from tests.fakes.hf import FakeHF
 
 TODAY = date(2025, 10, 15)
 

@@ -17,7 +17,7 @@ from bot.store.embedded import free_port
 from bot.store.keys import Keys
 from bot.store.rate_limit import SharedRateLimit
 from tests.factories import api_items, make_paper
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.hf import FakeHF, Fault
 
 TODAY = date(2025, 10, 15)
 YESTERDAY = TODAY - timedelta(days=1)
@@ -25,11 +25,11 @@ HF_429 = {"RateLimit": '"api";r=0;t=1', "RateLimit-Policy": '"fixed window";"api
 SLACK = 0.6  # the client's jitter (0.5 s) and a busy machine
 
 
-@pytest.fixture
-def fake_hf(fake_hf: FakeHF) -> FakeHF:
+@pytest.fixture(autouse=True)
+def serve_two_days(fake_hf: FakeHF) -> None:
+    """The fake HF API lists one paper on TODAY and one on YESTERDAY."""
     for day in (TODAY, YESTERDAY):
         fake_hf.days[day.isoformat()] = api_items([make_paper(f"2510.{day.day:02d}001", day=day)])
-    return fake_hf
 
 
 class Replica:

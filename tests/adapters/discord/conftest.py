@@ -1,31 +1,38 @@
 """The Discord app in-process against the local Discord stand-in, real Redis and the fake HF API.
 
+The app runs on the suite's `settings` and `state` (tests/conftest.py); here the fake HF API lists
+`hf_items` (`serve_hf_items`, autouse), and `standin`/`bot` are the stand-in and the running client.
+
 Every test here ends by checking every message the bot sent (message creates, interaction
 answers, followups and edits): `allowed_mentions` allows nothing, and no text could ping anyone.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 
 from adapters.discord.app import PapersBot, ShardedPapersBot, create_client
-from bot.settings import Settings, load_settings
-from bot.store import ChannelRef, State, open_state
-from tests.discord_standin import DiscordStandIn, DispatchedInteraction, RecordedRequest, point_discord_py
-from tests.discord_standin import payloads as p
+from bot.settings import Settings
+from bot.store import ChannelRef, State
+from tests.conftest import DISCORD_TOKEN
 from tests.factories import api_item
-from tests.fake_hf import FakeHF
+from tests.fakes.discord_api import (
+    DiscordStandIn,
+    DispatchedInteraction,
+    RecordedRequest,
+    point_discord_py,
+    running,
+)
+from tests.fakes.discord_api import payloads as p
+from tests.fakes.hf import FakeHF
+from tests.marks import marked_kwargs
 
-TOKEN = "papers.standin.token"
+TOKEN = DISCORD_TOKEN
 TODAY = date(2025, 10, 15)  # a Wednesday
 NOW = datetime(2025, 10, 15, 12, 0, tzinfo=UTC)
 GUILD = p.DEFAULT_GUILD_ID
@@ -97,48 +104,16 @@ def hf_items() -> dict[str, list[dict[str, Any]]]:
     return {TODAY.isoformat(): day_items(TODAY, 12)}
 
 
-@pytest.fixture
-def fake_hf(hf_items: dict[str, list[dict[str, Any]]]) -> Iterator[FakeHF]:
-    with FakeHF() as server:
-        server.days.update(hf_items)
-        yield server
+@pytest.fixture(autouse=True)
+def serve_hf_items(fake_hf: FakeHF, hf_items: dict[str, list[dict[str, Any]]]) -> None:
+    """The fake HF API lists `hf_items` (twelve papers on TODAY) in every test here."""
+    fake_hf.days.update(hf_items)
 
 
 @pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def settings(
-    redis_url: str, key_prefix: str, fake_hf: FakeHF, tmp_path: Path, settings_overrides: dict[str, Any]
-) -> Settings:
-    values: dict[str, Any] = {
-        "redis_url": redis_url,
-        "redis_key_prefix": key_prefix,
-        "papers_data_dir": tmp_path,
-        "hf_endpoint": fake_hf.url,
-        "hf_max_retries": 0,
-        "hf_timeout_seconds": 2.0,
-        "daily_tick_seconds": 0.2,
-        "discord_token": TOKEN,
-        **settings_overrides,
-    }
-    return load_settings(None, **values)
-
-
-@pytest.fixture
-async def state(settings: Settings) -> AsyncIterator[State]:
-    state = await open_state(settings)
-    try:
-        yield state
-    finally:
-        await state.aclose()
-
-
-@pytest.fixture
-def standin_options() -> dict[str, Any]:
-    return {}
+def standin_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """What `pytest.mark.standin_options(...)` on the test, its class or module asks for."""
+    return marked_kwargs(request, "standin_options")
 
 
 @pytest.fixture
@@ -147,26 +122,6 @@ async def standin(standin_options: dict[str, Any]) -> AsyncIterator[DiscordStand
         with point_discord_py(server.api_url, server.gateway_url):
             yield server
         assert_mention_free(server.requests)
-
-
-@contextlib.asynccontextmanager
-async def running(client: discord.Client, *, within: float = 5.0) -> AsyncIterator[discord.Client]:
-    """Run `client` until it is ready; always close it before the stand-in goes away."""
-    task = asyncio.create_task(client.start(TOKEN))
-    ready = asyncio.create_task(client.wait_until_ready())
-    try:
-        done, _ = await asyncio.wait({task, ready}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()
-            raise AssertionError("client stopped before becoming ready")
-        if ready not in done:
-            raise TimeoutError(f"client not ready within {within}s")
-        yield client
-    finally:
-        ready.cancel()
-        await client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, within)
 
 
 def make_bot(settings: Settings, state: State, **options: Any) -> PapersBot | ShardedPapersBot:
@@ -180,7 +135,7 @@ def make_bot(settings: Settings, state: State, **options: Any) -> PapersBot | Sh
 async def bot(standin: DiscordStandIn, settings: Settings, state: State) -> AsyncIterator[PapersBot]:
     client = make_bot(settings, state)
     assert isinstance(client, PapersBot)
-    async with running(client):
+    async with running(client, TOKEN):
         yield client
 
 

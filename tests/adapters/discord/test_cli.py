@@ -12,8 +12,8 @@ import pytest
 
 from bot import cli
 from tests.adapters.discord.conftest import TOKEN
-from tests.discord_standin import DiscordStandInThread
-from tests.discord_standin import payloads as p
+from tests.fakes.discord_api import DiscordStandInThread
+from tests.fakes.discord_api import payloads as p
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -24,7 +24,7 @@ SUBCOMMANDS = {
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+def discord_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     """A clean environment (no .env, no DISCORD_*), and discord.py's targets restored afterwards."""
     monkeypatch.chdir(tmp_path)
     for name in ("DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "DISCORD_API_URL", "DISCORD_GATEWAY_URL",
@@ -38,17 +38,17 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
 
 
 @pytest.fixture
-def server(env: pytest.MonkeyPatch) -> Iterator[DiscordStandInThread]:
+def server(discord_env: pytest.MonkeyPatch) -> Iterator[DiscordStandInThread]:
     with DiscordStandInThread(token=TOKEN, fail_on_unknown_routes=True) as standin:
         for name, value in standin.env().items():
-            env.setenv(name, value)
+            discord_env.setenv(name, value)
         yield standin
 
 
 def test_sync_registers_the_papers_group_globally(
-    server: DiscordStandInThread, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    server: DiscordStandInThread, discord_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env.setenv("DISCORD_TOKEN", TOKEN)
+    discord_env.setenv("DISCORD_TOKEN", TOKEN)
     assert cli.main(["discord", "sync"]) == 0
     (papers,) = server.commands[None]
     assert papers["name"] == "papers" and {o["name"] for o in papers["options"]} == SUBCOMMANDS
@@ -61,9 +61,9 @@ def test_sync_registers_the_papers_group_globally(
 
 
 def test_sync_to_one_guild(
-    server: DiscordStandInThread, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    server: DiscordStandInThread, discord_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env.setenv("DISCORD_TOKEN", TOKEN)
+    discord_env.setenv("DISCORD_TOKEN", TOKEN)
     assert cli.main(["discord", "sync", "--guild", str(p.DEFAULT_GUILD_ID)]) == 0
     assert [c["name"] for c in server.commands[p.DEFAULT_GUILD_ID]] == ["papers"]
     assert f"in server {p.DEFAULT_GUILD_ID}" in capsys.readouterr().out
@@ -73,9 +73,9 @@ def test_sync_to_one_guild(
 
 
 def test_invite_url_has_the_minimal_permissions(
-    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    discord_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env.setenv("DISCORD_APPLICATION_ID", "1234567890")
+    discord_env.setenv("DISCORD_APPLICATION_ID", "1234567890")
     assert cli.main(["discord", "invite-url"]) == 0
     url = capsys.readouterr().out.splitlines()[0]
     query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
@@ -86,16 +86,16 @@ def test_invite_url_has_the_minimal_permissions(
 
 
 def test_invite_url_looks_the_application_up_with_the_token(
-    server: DiscordStandInThread, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    server: DiscordStandInThread, discord_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env.setenv("DISCORD_TOKEN", TOKEN)
+    discord_env.setenv("DISCORD_TOKEN", TOKEN)
     assert cli.main(["discord", "invite-url"]) == 0
     assert f"client_id={p.DEFAULT_APPLICATION_ID}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("action", [[], ["run"], ["sync"], ["invite-url"]])
 def test_missing_settings_are_one_clear_line(
-    action: list[str], env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    action: list[str], discord_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["discord", *action]) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
@@ -104,35 +104,35 @@ def test_missing_settings_are_one_clear_line(
 
 
 def test_a_refused_token_is_one_clear_line(
-    server: DiscordStandInThread, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    server: DiscordStandInThread, discord_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env.setenv("DISCORD_TOKEN", "not-the-token")
+    discord_env.setenv("DISCORD_TOKEN", "not-the-token")
     assert cli.main(["discord", "sync"]) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "refused DISCORD_TOKEN" in line
 
 
 def test_bad_discord_settings_name_the_variable(
-    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    discord_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env.setenv("DISCORD_TOKEN", TOKEN)
-    env.setenv("DISCORD_API_URL", "discord.com/api")
+    discord_env.setenv("DISCORD_TOKEN", TOKEN)
+    discord_env.setenv("DISCORD_API_URL", "discord.com/api")
     assert cli.main(["discord", "sync"]) == 1
     assert "DISCORD_API_URL" in capsys.readouterr().err
-    env.delenv("DISCORD_API_URL")
-    env.setenv("DISCORD_SHARD_IDS", "0,3")
-    env.setenv("DISCORD_SHARD_COUNT", "2")
+    discord_env.delenv("DISCORD_API_URL")
+    discord_env.setenv("DISCORD_SHARD_IDS", "0,3")
+    discord_env.setenv("DISCORD_SHARD_COUNT", "2")
     assert cli.main(["discord", "run"]) == 1
     assert "DISCORD_SHARD_IDS" in capsys.readouterr().err
 
 
 def test_unreachable_discord_is_one_clear_line(
-    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    discord_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.store.embedded import free_port
 
-    env.setenv("DISCORD_TOKEN", TOKEN)
-    env.setenv("DISCORD_API_URL", f"http://127.0.0.1:{free_port()}/api/v10")
+    discord_env.setenv("DISCORD_TOKEN", TOKEN)
+    discord_env.setenv("DISCORD_API_URL", f"http://127.0.0.1:{free_port()}/api/v10")
     assert cli.main(["discord", "sync"]) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "cannot reach Discord" in line

@@ -22,9 +22,9 @@ from tests.adapters.discord.conftest import (
     day_items,
     texts,
 )
-from tests.discord_standin import DiscordStandIn, rest
-from tests.discord_standin import payloads as p
-from tests.fake_hf import FakeHF, Fault
+from tests.fakes.discord_api import DiscordStandIn, rest
+from tests.fakes.discord_api import payloads as p
+from tests.fakes.hf import FakeHF, Fault
 
 SETTINGS_COMMANDS = [
     ("subscribe", p.option("topic", "diffusion")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -25,12 +24,18 @@ from tests.adapters.discord.conftest import (
     TOKEN,
     day_items,
     make_bot,
-    running,
 )
 from tests.conftest import suite_settings
-from tests.discord_standin import ChannelSpec, DiscordStandIn, GuildSpec, missing_access, rate_limited
-from tests.discord_standin import payloads as p
-from tests.fake_hf import FakeHF
+from tests.fakes.discord_api import (
+    ChannelSpec,
+    DiscordStandIn,
+    GuildSpec,
+    missing_access,
+    rate_limited,
+    running,
+)
+from tests.fakes.discord_api import payloads as p
+from tests.fakes.hf import FakeHF
 
 
 async def subscribe(state: State, channel: ChannelRef = PAPERS_REF, **settings: Any) -> None:
@@ -52,13 +57,6 @@ class Tick:
 
 def loop_for(settings: Settings, state: State, client: Any, owner: str | None = None) -> Tick:
     return Tick(daily_loop(settings, state, client, clock=lambda: NOW, owner=owner))
-
-
-@pytest.fixture
-async def bot(standin: DiscordStandIn, settings: Settings, state: State) -> AsyncIterator[PapersBot]:
-    client = make_bot(settings, state)
-    async with running(client):
-        yield client
 
 
 async def test_a_due_channel_gets_exactly_one_post_with_a_nonce(
@@ -159,7 +157,7 @@ async def test_a_long_rate_limit_is_a_retry_later_not_a_wait(
     standin: DiscordStandIn, settings: Settings, state: State
 ) -> None:
     client = make_bot(settings, state, max_ratelimit_timeout=1.0)
-    async with running(client):
+    async with running(client, TOKEN):
         await subscribe(state)
         standin.script(MESSAGE_CREATE, rate_limited(retry_after=120))
         report = await loop_for(settings, state, client).tick()
@@ -189,7 +187,7 @@ async def test_a_process_posts_only_for_the_guilds_of_its_shards(
     for ref in refs.values():
         await subscribe(state, ref)
     async with DiscordStandIn(token=TOKEN, guilds=[even, odd], fail_on_unknown_routes=True) as server:
-        from tests.discord_standin import point_discord_py
+        from tests.fakes.discord_api import point_discord_py
 
         with point_discord_py(server.api_url, server.gateway_url):
             for shard, name, other in ((0, "Even", "Odd"), (1, "Odd", "Even")):
@@ -203,7 +201,7 @@ async def test_a_process_posts_only_for_the_guilds_of_its_shards(
                 )
                 client = create_client(shard_settings, state, with_daily=False, guild_ready_timeout=0.05)
                 assert isinstance(client, ShardedPapersBot)
-                async with running(client):
+                async with running(client, TOKEN):
                     assert [g.name for g in client.guilds] == [name]
                     before = await state.redis.zscore(state.keys.due("discord"), refs[other].member)
                     report = await Tick(daily_loop(shard_settings, state, client, clock=lambda: NOW)).tick()

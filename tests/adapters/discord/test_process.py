@@ -25,8 +25,8 @@ from tests.adapters.discord.conftest import (
     command,
     day_items,
 )
-from tests.discord_standin import DiscordStandIn
-from tests.fake_hf import FakeHF
+from tests.fakes.discord_api import DiscordStandIn
+from tests.fakes.hf import FakeHF
 
 pytestmark = [pytest.mark.timeout(40), pytest.mark.slow]
 

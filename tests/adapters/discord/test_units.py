@@ -20,7 +20,7 @@ from bot.commands.language import Help, Status, Topics, Why
 from bot.settings import load_settings
 from bot.store.models import parse_timezone
 from tests.adapters.discord.conftest import assert_mention_free
-from tests.discord_standin.rest import RecordedRequest
+from tests.fakes.discord_api.rest import RecordedRequest
 
 
 def test_settings_default_to_discord_py_own_endpoints() -> None:

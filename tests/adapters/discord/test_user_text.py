@@ -7,8 +7,8 @@ import pytest
 from adapters.discord.commands import PapersCommands
 from bot.store import State
 from tests.adapters.discord.conftest import GENERAL_REF, MANAGER, answer, command
-from tests.discord_standin import DiscordStandIn
-from tests.discord_standin import payloads as p
+from tests.fakes.discord_api import DiscordStandIn
+from tests.fakes.discord_api import payloads as p
 
 PAPER = "2510.15000"  # "Paper 0 of 2025-10-15", listed on TODAY
 LONG_LINK = f"https://huggingface.co/papers/{PAPER}?utm_source=newsletter&utm_medium=email&utm_campaign=daily-papers-digest"

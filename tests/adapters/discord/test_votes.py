@@ -13,8 +13,8 @@ from bot.render.votes import DISCORD_PAPERS_PER_ROW
 from bot.settings import Settings
 from bot.store import State, Tally, Vote
 from tests.adapters.discord.conftest import GENERAL_REF, NOW, PAPERS, PAPERS_REF, answer, command
-from tests.discord_standin import DiscordStandIn
-from tests.discord_standin import payloads as p
+from tests.fakes.discord_api import DiscordStandIn
+from tests.fakes.discord_api import payloads as p
 
 pytestmark = pytest.mark.timeout(30)
 DEFERRED_UPDATE = 6

@@ -1,34 +1,31 @@
 """The real Slack app (adapters.slack.runtime) on a free port, against local fakes only.
 
-Redis is the suite's real server, Hugging Face is tests/fake_hf.py and Slack's Web API, its
-response_urls and Socket Mode are tests/adapters/slack/fake_slack.py. Requests are signed the way
-Slack signs them (slack_sdk's SignatureVerifier), so Bolt's own verification runs.
+Redis is the suite's real server, Hugging Face is tests/fakes/hf.py and Slack's Web API, its
+response_urls and Socket Mode are tests/fakes/slack_api.py (`fake_hf`, `fake_slack`: tests/conftest.py).
+Requests are signed the way Slack signs them (tests/fakes/slack_requests.py), so Bolt's own
+verification runs. A module that needs other settings marks itself:
+`pytestmark = pytest.mark.slack_overrides(slack_managers="admins")` (tests/marks.py).
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 from slack_sdk.models.blocks import Block
-from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.runtime import Runtime, start
-from bot.settings import Settings, load_settings
-from tests.adapters.slack.fake_slack import FakeSlack
+from bot.settings import Settings
+from tests.conftest import suite_settings
 from tests.factories import api_item
-from tests.fake_hf import FakeHF
-
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-TEAM, CHANNEL, USER = "T1", "C1", "U1"
+from tests.fakes.hf import FakeHF
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import SECRET, SlackSender
+from tests.marks import marked_kwargs
 
 
 def today() -> date:
@@ -62,15 +59,9 @@ def buttons(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-def slack_overrides() -> dict[str, Any]:
-    """Override to change settings for one test module or test."""
-    return {}
+def slack_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """What `pytest.mark.slack_overrides(...)` on the test, its class or module asks for."""
+    return marked_kwargs(request, "slack_overrides")
 
 
 @pytest.fixture
@@ -82,20 +73,16 @@ def slack_settings(
     tmp_path: Path,
     slack_overrides: dict[str, Any],
 ) -> Settings:
+    """The app's settings: the suite's Redis and fake HF API (1 s HF timeout), FakeSlack's Web API,
+    the SECRET signing secret and a 5 s daily lease, then the test's `slack_overrides`."""
     values: dict[str, Any] = {
-        "redis_url": redis_url,
-        "redis_key_prefix": key_prefix,
-        "papers_data_dir": tmp_path,
-        "hf_endpoint": fake_hf.url,
-        "hf_max_retries": 0,
         "hf_timeout_seconds": 1.0,
         "slack_bot_token": "xoxb-test-token",
         "slack_signing_secret": SECRET,
         "slack_api_url": fake_slack.api_url,
         "daily_lease_seconds": 5,
     }
-    values.update(slack_overrides)
-    return load_settings(None, **values)
+    return suite_settings(redis_url, key_prefix, tmp_path, fake_hf, **{**values, **slack_overrides})
 
 
 @pytest.fixture
@@ -106,124 +93,6 @@ async def slack(slack_settings: Settings) -> AsyncIterator[Runtime]:
         yield runtime
     finally:
         await runtime.stop()
-
-
-@dataclass
-class Sent:
-    status: int
-    seconds: float
-    body: str
-
-
-class SlackSender:
-    """Sends requests to the app the way Slack does: form-encoded and signed."""
-
-    def __init__(
-        self, session: aiohttp.ClientSession, url: str, fake: FakeSlack, secret: str = SECRET
-    ) -> None:
-        self.session = session
-        self.url = url
-        self.fake = fake
-        self.verifier = SignatureVerifier(secret)
-        self._n = 0
-
-    def headers(
-        self, body: str, *, timestamp: int | None = None, signature: str | None = None
-    ) -> dict[str, str]:
-        stamp = str(int(time.time()) if timestamp is None else timestamp)
-        return {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": signature or self.verifier.generate_signature(timestamp=stamp, body=body),
-        }
-
-    async def post(self, body: str, **kwargs: Any) -> Sent:
-        retry = kwargs.pop("retry_num", None)
-        headers = self.headers(body, **kwargs)
-        if retry is not None:
-            headers["X-Slack-Retry-Num"] = str(retry)
-            headers["X-Slack-Retry-Reason"] = "http_timeout"
-        started = time.monotonic()
-        async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
-            text = await response.text()
-            return Sent(response.status, time.monotonic() - started, text)
-
-    def command_body(
-        self, text: str, *, name: str, user: str = USER, channel: str = CHANNEL, team: str = TEAM,
-        trigger_id: str | None = None,
-    ) -> str:  # fmt: skip
-        self._n += 1
-        return urlencode(
-            {
-                "token": "legacy-verification-token",
-                "team_id": team,
-                "team_domain": "test",
-                "channel_id": channel,
-                "channel_name": "general",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": "/papers",
-                "text": text,
-                "api_app_id": "A1",
-                "is_enterprise_install": "false",
-                "response_url": self.fake.response_url(name),
-                "trigger_id": trigger_id or f"trigger.{self._n}.{time.monotonic_ns()}",
-            }
-        )
-
-    async def command(self, text: str, *, name: str = "cmd", **kwargs: Any) -> Sent:
-        post_kwargs = {k: kwargs.pop(k) for k in ("timestamp", "signature", "retry_num") if k in kwargs}
-        return await self.post(self.command_body(text, name=name, **kwargs), **post_kwargs)
-
-    async def click(
-        self,
-        button: dict[str, Any],
-        *,
-        name: str,
-        user: str = USER,
-        channel: str = CHANNEL,
-        message_ts: str = "1.1",
-        message: dict[str, Any] | None = None,
-        team: str = TEAM,
-        retry_num: int | None = None,
-        body: list[str] | None = None,
-    ) -> Sent:
-        """Click `button` on an ephemeral message, or on `message` (a message in the channel,
-        which Slack sends back with the click). `body` (a list) receives the request body, to
-        deliver it again with `post(body, retry_num=1)` as Slack redelivers."""
-        self._n += 1
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "team": {"id": team, "domain": "test"},
-            "user": {"id": user, "username": user.lower(), "team_id": team},
-            "api_app_id": "A1",
-            "token": "legacy-verification-token",
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel,
-                "is_ephemeral": message is None,
-            },
-            "trigger_id": f"trigger.{self._n}.{time.monotonic_ns()}",
-            "channel": {"id": channel, "name": "general"},
-            "response_url": self.fake.response_url(name),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": button["action_id"],
-                    "block_id": "b1",
-                    "text": button["text"],
-                    "value": button["value"],
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
-        if message is not None:
-            payload["message"] = {"type": "message", "ts": message_ts, **message}
-        encoded = urlencode({"payload": json.dumps(payload)})
-        if body is not None:
-            body.append(encoded)
-        return await self.post(encoded, retry_num=retry_num)
 
 
 @pytest.fixture

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from bot.cli import main
 from bot.store.embedded import free_port
-from tests.adapters.slack.conftest import SECRET
-from tests.adapters.slack.fake_slack import FakeSlack, Reply
+from tests.fakes.hf import FakeHF
+from tests.fakes.slack_api import FakeSlack, Reply
+from tests.fakes.slack_requests import SECRET, signature_headers
+from tests.processes import papers_bot
 
 SLACK_VARS = (
     "SLACK_BOT_TOKEN",
@@ -32,17 +30,12 @@ SLACK_VARS = (
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_root_logging: None) -> None:
     """Run from an empty folder so a developer's .env or shell cannot change the outcome, and give
     back the root logger that `papers-bot slack` configures (its handler writes to this test's stderr)."""
     monkeypatch.chdir(tmp_path)
     for name in SLACK_VARS:
         monkeypatch.delenv(name, raising=False)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def error_line(
@@ -105,24 +98,32 @@ def test_a_rejected_bot_token_is_named(
     assert "SLACK_BOT_TOKEN was rejected by Slack (invalid_auth)" in err
 
 
+def process_env(
+    fake: FakeSlack, fake_hf: FakeHF, redis_url: str, key_prefix: str, port: int
+) -> dict[str, str]:
+    """The environment of a `papers-bot slack` process in HTTP mode against the local fakes."""
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": key_prefix,
+        "HF_ENDPOINT": fake_hf.url,
+        "PORT": str(port),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    return env
+
+
 def test_papers_bot_slack_runs_answers_and_stops_on_sigterm(
-    redis_url: str, key_prefix: str, fake_hf: object, tmp_path: Path
+    redis_url: str, key_prefix: str, fake_hf: FakeHF, tmp_path: Path
 ) -> None:
     port = free_port()
     with FakeSlack() as fake:
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.api_url,
-            "REDIS_URL": redis_url,
-            "REDIS_KEY_PREFIX": key_prefix,
-            "HF_ENDPOINT": fake_hf.url,  # type: ignore[attr-defined]
-            "PORT": str(port),
-        }
-        env.pop("SLACK_APP_TOKEN", None)
+        env = process_env(fake, fake_hf, redis_url, key_prefix, port)
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "slack", "run", "--host", "127.0.0.1"],
+            papers_bot("slack", "run", "--host", "127.0.0.1"),
             env=env,
             cwd=tmp_path,
             stdout=subprocess.PIPE,
@@ -140,16 +141,10 @@ def test_papers_bot_slack_runs_answers_and_stops_on_sigterm(
                 health = json.load(response)
             assert health["status"] == "ok" and health["mode"] == "http" and "daily" in health
             body = f"command=%2Fpapers&text=help&team_id=T1&channel_id=C1&user_id=U1&trigger_id=t1&response_url={fake.response_url('cli')}"
-            stamp = str(int(time.time()))
-            signature = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/slack/events",
                 data=body.encode(),
-                headers={
-                    "X-Slack-Request-Timestamp": stamp,
-                    "X-Slack-Signature": signature,
-                    "Content-Type": "application/x-www-form-urlencoded",
-                },
+                headers={"Content-Type": "application/x-www-form-urlencoded"} | signature_headers(body),
             )
             with urllib.request.urlopen(request, timeout=5) as response:
                 assert response.status == 200
@@ -168,7 +163,7 @@ def test_papers_bot_slack_runs_answers_and_stops_on_sigterm(
 @pytest.mark.slow
 @pytest.mark.parametrize("stdout", ["full", "closed-pipe", "closed"])
 def test_a_start_line_that_cannot_be_written_never_stops_the_server(
-    stdout: str, redis_url: str, key_prefix: str, fake_hf: object, tmp_path: Path
+    stdout: str, redis_url: str, key_prefix: str, fake_hf: FakeHF, tmp_path: Path
 ) -> None:
     """`papers-bot slack > /dev/full`, `| (exit)` or `>&-`: the start line is for people; the app
     serves on regardless and stops cleanly on SIGTERM."""
@@ -176,18 +171,8 @@ def test_a_start_line_that_cannot_be_written_never_stops_the_server(
         pytest.skip("no /dev/full on this system")
     port = free_port()
     with FakeSlack() as fake:
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.api_url,
-            "REDIS_URL": redis_url,
-            "REDIS_KEY_PREFIX": key_prefix,
-            "HF_ENDPOINT": fake_hf.url,  # type: ignore[attr-defined]
-            "PORT": str(port),
-        }
-        env.pop("SLACK_APP_TOKEN", None)
-        command = [sys.executable, "-m", "bot.cli", "slack", "run", "--host", "127.0.0.1"]
+        env = process_env(fake, fake_hf, redis_url, key_prefix, port)
+        command = papers_bot("slack", "run", "--host", "127.0.0.1")
         if stdout == "closed":
             command = ["sh", "-c", 'exec "$@" >&-', "sh", *command]
         with open("/dev/full" if stdout == "full" else os.devnull, "w") as sink:

@@ -12,9 +12,10 @@ from adapters.slack.runtime import Runtime
 from bot.commands import ShowPapers
 from bot.commands.payloads import MORE_ACTION, POST_ACTION
 from bot.render.votes import DISLIKE_ACTION, LIKE_ACTION
-from tests.adapters.slack.conftest import CHANNEL, SlackSender, buttons, validate_blocks
-from tests.adapters.slack.fake_slack import FakeSlack, Reply
-from tests.fake_hf import FakeHF, Fault
+from tests.adapters.slack.conftest import buttons, validate_blocks
+from tests.fakes.hf import FakeHF, Fault
+from tests.fakes.slack_api import FakeSlack, Reply
+from tests.fakes.slack_requests import CHANNEL, SlackSender
 
 ACK_LIMIT = 3.0  # Slack shows "operation_timeout" after 3 s
 
@@ -222,11 +223,8 @@ async def test_unknown_paths_and_methods(slack: Runtime) -> None:
             assert response.status == 404
 
 
+@pytest.mark.slack_overrides(slack_managers="admins")
 class TestAdminsOnly:
-    @pytest.fixture
-    def slack_overrides(self) -> dict:
-        return {"slack_managers": "admins"}
-
     async def test_members_are_refused_admins_allowed_and_reading_never_asks(
         self, sender: SlackSender, fake_slack: FakeSlack
     ) -> None:

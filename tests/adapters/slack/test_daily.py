@@ -14,9 +14,10 @@ from bot.daily.errors import ChannelGone, DeliveryFailed
 from bot.daily.loop import DailyLoop
 from bot.digest import Digest
 from bot.store import ChannelRef
-from tests.adapters.slack.conftest import TEAM, SlackSender, day_items, today, validate_blocks
-from tests.adapters.slack.fake_slack import FakeSlack, Reply
-from tests.fake_hf import FakeHF
+from tests.adapters.slack.conftest import day_items, today, validate_blocks
+from tests.fakes.hf import FakeHF
+from tests.fakes.slack_api import FakeSlack, Reply
+from tests.fakes.slack_requests import TEAM, SlackSender
 
 
 def channel(name: str = "C1") -> ChannelRef:

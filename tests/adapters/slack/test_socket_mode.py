@@ -11,13 +11,12 @@ import pytest
 
 from adapters.slack.runtime import Runtime, start
 from bot.settings import ConfigError, Settings
-from tests.adapters.slack.conftest import CHANNEL, TEAM, USER, validate_blocks
-from tests.adapters.slack.fake_slack import FakeSlack, Reply
+from tests.adapters.slack.conftest import validate_blocks
+from tests.fakes.slack_api import FakeSlack, Reply
+from tests.fakes.slack_requests import CHANNEL, TEAM, USER
 
-
-@pytest.fixture
-def slack_overrides() -> dict[str, Any]:
-    return {"slack_app_token": "xapp-1-test", "slack_signing_secret": ""}  # no signing secret needed
+# Socket Mode: an app-level token, and no signing secret needed
+pytestmark = pytest.mark.slack_overrides(slack_app_token="xapp-1-test", slack_signing_secret="")
 
 
 @pytest.fixture

@@ -17,10 +17,11 @@ from bot.commands import ShowPapers
 from bot.commands.payloads import MORE_ACTION
 from bot.settings import Settings
 from bot.store import ChannelRef, open_state
-from tests.adapters.slack.conftest import CHANNEL, TEAM, SlackSender, buttons, today, validate_blocks
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.adapters.slack.conftest import buttons, today, validate_blocks
 from tests.factories import api_item
-from tests.fake_hf import FakeHF
+from tests.fakes.hf import FakeHF
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import CHANNEL, TEAM, SlackSender
 
 REF = ChannelRef("slack", TEAM, CHANNEL)
 

@@ -13,10 +13,11 @@ from adapters.slack.runtime import Runtime
 from bot.commands.payloads import POST_ACTION
 from bot.render.votes import BLOCK_PREFIX, DISLIKE_ACTION, LIKE_ACTION
 from bot.store import ChannelRef, Tally, Vote
-from tests.adapters.slack.conftest import CHANNEL, TEAM, USER, SlackSender, buttons
-from tests.adapters.slack.fake_slack import FakeSlack, Reply
+from tests.adapters.slack.conftest import buttons
 from tests.adapters.slack.test_commands import ACK_LIMIT, answers, settled
 from tests.adapters.slack.test_daily import loop_for, subscribe
+from tests.fakes.slack_api import FakeSlack, Reply
+from tests.fakes.slack_requests import CHANNEL, TEAM, USER, SlackSender
 
 HERE = ChannelRef("slack", TEAM, CHANNEL)
 pytestmark = pytest.mark.timeout(30)

@@ -1,6 +1,6 @@
 """A local stand-in for Slack: the Web API (`SLACK_API_URL`), response_urls and Socket Mode.
 
-Like tests/fake_hf.py it runs its own event loop in a thread, so tests, benchmarks and the app's
+Like tests/fakes/hf.py it runs its own event loop in a thread, so tests, benchmarks and the app's
 event loop all talk to it over real sockets. It records every call:
 
     fake.calls            [Call(method, params, headers)] for every Web API method

@@ -4,7 +4,6 @@ would refuse to send what we want to check)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
 import os
@@ -24,7 +23,7 @@ import pytest
 import yarl
 from discord import app_commands
 
-from tests.discord_standin import (
+from tests.fakes.discord_api import (
     ChannelSpec,
     DiscordStandIn,
     DiscordStandInThread,
@@ -33,11 +32,12 @@ from tests.discord_standin import (
     option,
     point_discord_py,
     rate_limited,
+    running,
     subcommand,
     subcommand_group,
 )
-from tests.discord_standin import gateway as gateway_module
-from tests.discord_standin import payloads as p
+from tests.fakes.discord_api import gateway as gateway_module
+from tests.fakes.discord_api import payloads as p
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -100,37 +100,17 @@ class Bot(discord.Client):
         self.ready.set()
 
 
-@contextlib.asynccontextmanager
-async def running(client: discord.Client, *, token: str = TOKEN, within: float = 5.0) -> AsyncIterator[None]:
-    """Run ``client`` until it is ready; always close it (before the stand-in goes away)."""
-    task = asyncio.create_task(client.start(token))
-    ready = asyncio.create_task(client.wait_until_ready())
-    try:
-        done, _ = await asyncio.wait({task, ready}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()  # raises what made the client stop
-            raise AssertionError("client stopped before becoming ready")
-        if ready not in done:
-            raise TimeoutError(f"client not ready within {within}s")
-        yield
-    finally:
-        ready.cancel()
-        await client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, within)
-
-
 @pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandIn]:
+async def lenient_standin() -> AsyncIterator[DiscordStandIn]:
     async with DiscordStandIn(token=TOKEN, fail_on_unknown_routes=False) as server:
         with point_discord_py(server.api_url, server.gateway_url):
             yield server
 
 
 @pytest.fixture
-async def bot(standin: DiscordStandIn) -> AsyncIterator[Bot]:
+async def example_bot(lenient_standin: DiscordStandIn) -> AsyncIterator[Bot]:
     client = Bot()
-    async with running(client):
+    async with running(client, TOKEN):
         yield client
 
 
@@ -154,61 +134,69 @@ async def test_pointing_discord_py_is_restored_afterwards() -> None:
     assert targets() == before
 
 
-async def test_client_logs_in_and_gets_the_guild_from_guild_create(standin: DiscordStandIn, bot: Bot) -> None:
-    assert [g.name for g in bot.guilds] == ["Stand-in Guild"]
-    guild = bot.guilds[0]
+async def test_client_logs_in_and_gets_the_guild_from_guild_create(
+    lenient_standin: DiscordStandIn, example_bot: Bot
+) -> None:
+    assert [g.name for g in example_bot.guilds] == ["Stand-in Guild"]
+    guild = example_bot.guilds[0]
     assert not guild.unavailable
     assert [c.name for c in guild.text_channels] == ["general", "papers"]
-    assert bot.user is not None and bot.user.id == p.DEFAULT_APPLICATION_ID and bot.user.bot
-    assert bot.application_id == p.DEFAULT_APPLICATION_ID
+    assert (
+        example_bot.user is not None
+        and example_bot.user.id == p.DEFAULT_APPLICATION_ID
+        and example_bot.user.bot
+    )
+    assert example_bot.application_id == p.DEFAULT_APPLICATION_ID
     assert guild.me.guild_permissions.send_messages
 
     # What discord.py did on the wire to get here.
-    assert [r.route for r in standin.requests] == ["GET /users/@me", "GET /oauth2/applications/@me"]
-    assert standin.requests[0].headers["Authorization"] == f"Bot {TOKEN}"
-    assert standin.requests[0].api_version == 10
-    (conn,) = standin.connections
+    assert [r.route for r in lenient_standin.requests] == ["GET /users/@me", "GET /oauth2/applications/@me"]
+    assert lenient_standin.requests[0].headers["Authorization"] == f"Bot {TOKEN}"
+    assert lenient_standin.requests[0].api_version == 10
+    (conn,) = lenient_standin.connections
     assert conn.query == {
         "v": "10",
         "encoding": "json",
         "compress": discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE,
     }
     assert conn.heartbeats >= 1
-    (identify,) = standin.identifies
+    (identify,) = lenient_standin.identifies
     assert identify["token"] == TOKEN
     assert identify["intents"] == discord.Intents.default().value
     assert "shard" not in identify
     assert [f["op"] for f in conn.sent[:1]] == [10]  # HELLO first
     assert [f["t"] for f in conn.sent if f["op"] == 0] == ["READY", "GUILD_CREATE"]
-    assert standin.unknown_requests == []
+    assert lenient_standin.unknown_requests == []
 
 
-async def test_wrong_token_is_refused_like_discord(standin: DiscordStandIn) -> None:
+async def test_wrong_token_is_refused_like_discord(lenient_standin: DiscordStandIn) -> None:
     client = Bot()
     with pytest.raises(discord.LoginFailure):
-        async with running(client, token="not-the-token"):
+        async with running(client, "not-the-token"):
             pass
-    assert standin.requests[0].status == 401
+    assert lenient_standin.requests[0].status == 401
 
 
 # ---------------------------------------------------------------- interactions
 
 
-async def test_slash_command_in_a_subcommand_group_is_answered(standin: DiscordStandIn, bot: Bot) -> None:
-    synced = await bot.tree.sync()
+async def test_slash_command_in_a_subcommand_group_is_answered(
+    lenient_standin: DiscordStandIn, example_bot: Bot
+) -> None:
+    synced = await example_bot.tree.sync()
     assert [c.name for c in synced] == ["papers", "slow"]
-    put = await standin.wait_for("PUT /applications/{application_id}/commands")
+    put = await lenient_standin.wait_for("PUT /applications/{application_id}/commands")
     assert put.params["application_id"] == str(p.DEFAULT_APPLICATION_ID)
-    assert {c["name"] for c in standin.commands[None]} == {"papers", "slow"}
+    assert {c["name"] for c in lenient_standin.commands[None]} == {"papers", "slow"}
 
-    payload = standin.command_interaction(
+    payload = lenient_standin.command_interaction(
         "papers",
         subcommand_group("digest", subcommand("show", option("topic", "diffusion"), option("limit", 3))),
         member_permissions=p.DEFAULT_EVERYONE_PERMISSIONS | p.P_MANAGE_GUILD,
     )
     assert payload["data"]["id"] == str(synced[0].id)  # the id the stand-in gave the synced command
     assert payload["member"]["permissions"] == str(p.DEFAULT_EVERYONE_PERMISSIONS | p.P_MANAGE_GUILD)
-    sent = await standin.dispatch_interaction(payload)
+    sent = await lenient_standin.dispatch_interaction(payload)
     callback = await sent.callback()
 
     assert callback.status == 200
@@ -217,17 +205,19 @@ async def test_slash_command_in_a_subcommand_group_is_answered(standin: DiscordS
     assert callback.json["data"]["flags"] == 64  # ephemeral
     assert callback.query == {"with_response": "1"}
     assert "Authorization" not in callback.headers  # interaction callbacks are authorised by the token
-    assert standin.interaction_callbacks == [callback]
+    assert lenient_standin.interaction_callbacks == [callback]
     assert sent.original is not None and sent.original["content"].startswith("diffusion x3")
-    assert bot.errors == []
+    assert example_bot.errors == []
 
 
-async def test_autocomplete_is_answered_with_choices(standin: DiscordStandIn, bot: Bot) -> None:
-    payload = standin.autocomplete_interaction(
+async def test_autocomplete_is_answered_with_choices(
+    lenient_standin: DiscordStandIn, example_bot: Bot
+) -> None:
+    payload = lenient_standin.autocomplete_interaction(
         "papers", subcommand_group("digest", subcommand("show", option("topic", "di", focused=True)))
     )
     assert payload["type"] == p.APPLICATION_COMMAND_AUTOCOMPLETE
-    sent = await standin.dispatch_interaction(payload)
+    sent = await lenient_standin.dispatch_interaction(payload)
     callback = await sent.callback()
     assert callback.status == 200
     assert callback.json == {
@@ -241,9 +231,11 @@ async def test_autocomplete_is_answered_with_choices(standin: DiscordStandIn, bo
     }
 
 
-async def test_defer_then_followup_then_edit_original(standin: DiscordStandIn, bot: Bot) -> None:
-    sent = await standin.dispatch_interaction(
-        standin.command_interaction("papers", subcommand("later", option("topic", "agents")))
+async def test_defer_then_followup_then_edit_original(
+    lenient_standin: DiscordStandIn, example_bot: Bot
+) -> None:
+    sent = await lenient_standin.dispatch_interaction(
+        lenient_standin.command_interaction("papers", subcommand("later", option("topic", "agents")))
     )
     callback = await sent.callback()
     assert callback.json["type"] == p.CB_DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
@@ -254,32 +246,34 @@ async def test_defer_then_followup_then_edit_original(standin: DiscordStandIn, b
     assert edit.status == 200 and edit.json["content"] == "done: agents"
     assert sent.original is not None and sent.original["content"] == "done: agents"
     assert not sent.original["flags"] & (1 << 7)  # no longer "thinking"
-    contents = [m["content"] for m in standin.channel_messages(p.DEFAULT_CHANNEL_ID)]
+    contents = [m["content"] for m in lenient_standin.channel_messages(p.DEFAULT_CHANNEL_ID)]
     assert contents == ["done: agents", "followup about agents"]
-    assert bot.errors == []
+    assert example_bot.errors == []
 
 
 async def test_an_answer_after_three_seconds_is_unknown_interaction(
-    standin: DiscordStandIn, bot: Bot
+    lenient_standin: DiscordStandIn, example_bot: Bot
 ) -> None:
-    standin.rest.interaction_deadline = 0.2  # Discord's 3 s, shrunk
-    bot.slow_seconds = 0.3
-    sent = await standin.dispatch_interaction(standin.command_interaction("slow"))
+    lenient_standin.rest.interaction_deadline = 0.2  # Discord's 3 s, shrunk
+    example_bot.slow_seconds = 0.3
+    sent = await lenient_standin.dispatch_interaction(lenient_standin.command_interaction("slow"))
     callback = await sent.callback()
     assert callback.status == 404 and callback.response["code"] == 10062
     for _ in range(50):
-        if bot.errors:
+        if example_bot.errors:
             break
         await asyncio.sleep(0.02)
-    (error,) = bot.errors
+    (error,) = example_bot.errors
     assert isinstance(error.__cause__, discord.NotFound) and error.__cause__.code == 10062
 
 
 # ---------------------------------------------------------------- channel messages
 
 
-async def test_nonce_with_enforce_nonce_creates_one_message(standin: DiscordStandIn, bot: Bot) -> None:
-    channel = papers_channel(bot)
+async def test_nonce_with_enforce_nonce_creates_one_message(
+    lenient_standin: DiscordStandIn, example_bot: Bot
+) -> None:
+    channel = papers_channel(example_bot)
     embed = discord.Embed(
         title="Paper", url="https://huggingface.co/papers/2510.00001", description="abstract"
     )
@@ -288,27 +282,29 @@ async def test_nonce_with_enforce_nonce_creates_one_message(standin: DiscordStan
     other = await channel.send("another", nonce="digest-2025-10-16")
 
     assert first.id == second.id != other.id
-    creates = standin.message_creates(p.DEFAULT_PAPERS_CHANNEL_ID)
+    creates = lenient_standin.message_creates(p.DEFAULT_PAPERS_CHANNEL_ID)
     assert [r.json["content"] for r in creates] == ["today's papers", "another"]
     posted = creates[0].json
     assert posted["nonce"] == "digest-2025-10-15" and posted["enforce_nonce"] is True
     assert posted["embeds"][0]["title"] == "Paper"
     assert "allowed_mentions" not in posted or isinstance(posted["allowed_mentions"], dict)
-    requests = [r for r in standin.requests if r.route == "POST /channels/{channel_id}/messages"]
+    requests = [r for r in lenient_standin.requests if r.route == "POST /channels/{channel_id}/messages"]
     assert len(requests) == 3 and requests[1].deduplicated
     assert first.embeds[0].title == "Paper"
-    assert standin.message_creates(p.DEFAULT_CHANNEL_ID) == []
+    assert lenient_standin.message_creates(p.DEFAULT_CHANNEL_ID) == []
 
 
-async def test_nonce_longer_than_25_is_rejected(standin: DiscordStandIn, bot: Bot) -> None:
+async def test_nonce_longer_than_25_is_rejected(lenient_standin: DiscordStandIn, example_bot: Bot) -> None:
     with pytest.raises(discord.HTTPException) as caught:
-        await papers_channel(bot).send("x", nonce="n" * 26)
+        await papers_channel(example_bot).send("x", nonce="n" * 26)
     assert caught.value.status == 400 and caught.value.code == 50035
     assert "nonce" in caught.value.text
 
 
-async def test_oversized_content_and_embeds_are_rejected(standin: DiscordStandIn, bot: Bot) -> None:
-    channel = papers_channel(bot)
+async def test_oversized_content_and_embeds_are_rejected(
+    lenient_standin: DiscordStandIn, example_bot: Bot
+) -> None:
+    channel = papers_channel(example_bot)
     with pytest.raises(discord.HTTPException) as caught:
         await channel.send("x" * 2001)
     assert caught.value.code == 50035 and "2000 or fewer" in caught.value.text
@@ -316,15 +312,15 @@ async def test_oversized_content_and_embeds_are_rejected(standin: DiscordStandIn
     with pytest.raises(discord.HTTPException) as caught:
         await channel.send(embeds=big)
     assert caught.value.code == 50035 and "6000" in caught.value.text
-    assert standin.message_creates() == []
+    assert lenient_standin.message_creates() == []
 
 
-async def test_files_edits_and_deletes(standin: DiscordStandIn, bot: Bot) -> None:
-    channel = papers_channel(bot)
+async def test_files_edits_and_deletes(lenient_standin: DiscordStandIn, example_bot: Bot) -> None:
+    channel = papers_channel(example_bot)
     message = await channel.send(
         "with a file", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), filename="papers.csv")
     )
-    (create,) = standin.message_creates(channel.id)
+    (create,) = lenient_standin.message_creates(channel.id)
     assert create.json["content"] == "with a file"  # multipart payload_json, decoded
     assert create.files == [
         {"field": "files[0]", "filename": "papers.csv", "content_type": "application/octet-stream", "size": 8}
@@ -334,54 +330,60 @@ async def test_files_edits_and_deletes(standin: DiscordStandIn, bot: Bot) -> Non
     edited = await message.edit(content="edited")
     assert edited.content == "edited" and edited.edited_at is not None
     await message.delete()
-    assert standin.channel_messages(channel.id) == []
+    assert lenient_standin.channel_messages(channel.id) == []
     with pytest.raises(discord.NotFound):
         await channel.fetch_message(message.id)
-    fetched = await bot.fetch_channel(channel.id)
+    fetched = await example_bot.fetch_channel(channel.id)
     assert isinstance(fetched, discord.TextChannel) and fetched.guild.id == p.DEFAULT_GUILD_ID
-    guild = await bot.fetch_guild(p.DEFAULT_GUILD_ID)
+    guild = await example_bot.fetch_guild(p.DEFAULT_GUILD_ID)
     assert guild.name == "Stand-in Guild"
     async with channel.typing():
         pass
-    assert standin.unknown_requests == []
+    assert lenient_standin.unknown_requests == []
 
 
-async def test_scripted_429_is_waited_out_by_discord_py(standin: DiscordStandIn, bot: Bot) -> None:
-    rule = standin.script(
+async def test_scripted_429_is_waited_out_by_discord_py(
+    lenient_standin: DiscordStandIn, example_bot: Bot
+) -> None:
+    rule = lenient_standin.script(
         f"POST /channels/{p.DEFAULT_PAPERS_CHANNEL_ID}/messages", rate_limited(retry_after=0.25), times=1
     )
-    message = await papers_channel(bot).send("after the limit")
+    message = await papers_channel(example_bot).send("after the limit")
 
     assert message.content == "after the limit"
-    limited, retried = [r for r in standin.requests if r.route == "POST /channels/{channel_id}/messages"]
+    limited, retried = [
+        r for r in lenient_standin.requests if r.route == "POST /channels/{channel_id}/messages"
+    ]
     assert rule.exhausted and rule.requests == [limited]
     assert limited.status == 429 and retried.status == 200
     assert limited.response_headers["Retry-After"] == "1"
     assert limited.response_headers["X-RateLimit-Remaining"] == "0"
     assert limited.response_headers["Content-Type"] == "application/json"
     assert retried.monotonic - limited.monotonic >= 0.25
-    assert len(standin.message_creates(p.DEFAULT_PAPERS_CHANNEL_ID)) == 1
+    assert len(lenient_standin.message_creates(p.DEFAULT_PAPERS_CHANNEL_ID)) == 1
 
 
 async def test_scripted_403_surfaces_as_forbidden_and_unknown_channel_as_not_found(
-    standin: DiscordStandIn, bot: Bot
+    lenient_standin: DiscordStandIn, example_bot: Bot
 ) -> None:
-    standin.script("POST /channels/{channel_id}/messages", missing_access())
+    lenient_standin.script("POST /channels/{channel_id}/messages", missing_access())
     with pytest.raises(discord.Forbidden) as forbidden:
-        await papers_channel(bot).send("nope")
+        await papers_channel(example_bot).send("nope")
     assert forbidden.value.status == 403 and forbidden.value.code == 50001
 
     with pytest.raises(discord.NotFound) as not_found:
-        await bot.get_partial_messageable(123456789012345678).send("where?")
+        await example_bot.get_partial_messageable(123456789012345678).send("where?")
     assert not_found.value.code == 10003
-    assert standin.message_creates() == []
+    assert lenient_standin.message_creates() == []
 
 
-async def test_unknown_routes_are_recorded_and_answered_404(standin: DiscordStandIn, bot: Bot) -> None:
+async def test_unknown_routes_are_recorded_and_answered_404(
+    lenient_standin: DiscordStandIn, example_bot: Bot
+) -> None:
     with pytest.raises(discord.NotFound) as caught:
-        await bot.http.request(discord.http.Route("GET", "/stickers/{sticker_id}", sticker_id=1))
+        await example_bot.http.request(discord.http.Route("GET", "/stickers/{sticker_id}", sticker_id=1))
     assert "no route for GET /stickers/1" in caught.value.text
-    (unknown,) = standin.unknown_requests
+    (unknown,) = lenient_standin.unknown_requests
     assert unknown.path == "/stickers/1" and unknown.status == 404
 
 
@@ -402,7 +404,7 @@ async def test_identify_is_shard_aware() -> None:
     async with DiscordStandIn(guilds=[even, odd]) as server:
         with point_discord_py(server.api_url, server.gateway_url):
             client = Bot(shard_id=1, shard_count=2)
-            async with running(client):
+            async with running(client, TOKEN):
                 assert [g.name for g in client.guilds] == ["Odd"]
                 (identify,) = server.identifies
                 assert identify["shard"] == [1, 2]
@@ -428,7 +430,7 @@ async def test_autosharded_client_uses_gateway_bot(monkeypatch: pytest.MonkeyPat
                 pass  # discord.py sleeps 5 s between shards otherwise
 
         client = ShardedBot(intents=discord.Intents.default(), guild_ready_timeout=0.05)
-        async with running(client):
+        async with running(client, TOKEN):
             assert sorted(g.name for g in client.guilds) == ["Even", "Odd"]
             assert client.shard_count == 2
             assert sorted(i["shard"] for i in server.identifies) == [[0, 2], [1, 2]]
@@ -436,15 +438,17 @@ async def test_autosharded_client_uses_gateway_bot(monkeypatch: pytest.MonkeyPat
             assert client.get_guild(odd.id).shard_id == 1
 
 
-async def test_reconnect_request_is_resumed(standin: DiscordStandIn, bot: Bot) -> None:
-    resumed = asyncio.create_task(bot.wait_for("resumed", timeout=5))
+async def test_reconnect_request_is_resumed(lenient_standin: DiscordStandIn, example_bot: Bot) -> None:
+    resumed = asyncio.create_task(example_bot.wait_for("resumed", timeout=5))
     await asyncio.sleep(0)  # let wait_for register its listener
-    await standin.gateway.request_reconnect()
+    await lenient_standin.gateway.request_reconnect()
     await resumed
-    (session,) = standin.sessions
-    assert session.resumes == 1 and len(standin.connections) == 2
-    assert standin.connections[1].query["compress"] == standin.connections[0].query["compress"]
-    sent = await standin.dispatch_interaction(standin.command_interaction("slow"))
+    (session,) = lenient_standin.sessions
+    assert session.resumes == 1 and len(lenient_standin.connections) == 2
+    assert (
+        lenient_standin.connections[1].query["compress"] == lenient_standin.connections[0].query["compress"]
+    )
+    sent = await lenient_standin.dispatch_interaction(lenient_standin.command_interaction("slow"))
     assert (await sent.callback()).json["data"]["content"] == "finally"
 
 
@@ -558,10 +562,10 @@ Bot(intents=discord.Intents.default(), guild_ready_timeout=0.05).run(os.environ[
 
 
 @pytest.mark.slow
-async def test_a_bot_process_configured_by_environment(standin: DiscordStandIn) -> None:
+async def test_a_bot_process_configured_by_environment(lenient_standin: DiscordStandIn) -> None:
     env = {
         **os.environ,
-        **standin.env(),
+        **lenient_standin.env(),
         "DISCORD_TOKEN": TOKEN,
         "PAPERS_CHANNEL": str(p.DEFAULT_PAPERS_CHANNEL_ID),
     }
@@ -574,9 +578,9 @@ async def test_a_bot_process_configured_by_environment(standin: DiscordStandIn) 
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
-        posted = await standin.wait_for("POST /channels/{channel_id}/messages", timeout=15)
+        posted = await lenient_standin.wait_for("POST /channels/{channel_id}/messages", timeout=15)
         assert posted.json["content"] == "hello from a process"
-        sent = await standin.dispatch_interaction(standin.command_interaction("anything"))
+        sent = await lenient_standin.dispatch_interaction(lenient_standin.command_interaction("anything"))
         assert (await sent.callback()).json["data"]["content"] == "pong from a process"
         output, _ = await asyncio.wait_for(proc.communicate(), 10)
         assert proc.returncode == 0, output.decode()

@@ -24,7 +24,7 @@ from .rest import (
     unknown_channel,
     unknown_message,
 )
-from .server import DiscordStandIn, DiscordStandInThread, DispatchedInteraction, point_discord_py
+from .server import DiscordStandIn, DiscordStandInThread, DispatchedInteraction, point_discord_py, running
 
 __all__ = [
     "ChannelSpec",
@@ -42,6 +42,7 @@ __all__ = [
     "option",
     "point_discord_py",
     "rate_limited",
+    "running",
     "server_error",
     "slow",
     "subcommand",

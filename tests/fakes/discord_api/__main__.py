@@ -1,4 +1,4 @@
-"""Run the stand-in by hand: ``python -m tests.discord_standin [--rest-port N] [--gateway-port M]``.
+"""Run the stand-in by hand: ``python -m tests.fakes.discord_api [--rest-port N] [--gateway-port M]``.
 
 Prints the environment to give the bot, then logs every request until interrupted.
 """

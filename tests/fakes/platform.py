@@ -1,6 +1,9 @@
-"""A recording platform for engine-level fault tests, independent of Redis (it survives a restart).
+"""Chat platforms as the daily engine sees them: send functions that record every Delivery.
 
-`send` models a real chat API at its worst: the platform accepts the post first, then the answer
+`Sink` is the engine tests' platform: it records each send and can fail on demand.
+`RecordingPlatform` is the fault tests' one, independent of Redis (it survives a restart).
+
+`RecordingPlatform.send` models a real chat API at its worst: the platform accepts the post first, then the answer
 takes `latency` seconds to come back, so a pass cancelled or crashed meanwhile leaves a post out
 that the engine never heard of. `find_sent` looks a post up by its idempotency key, like the Slack
 adapter's search of its message metadata.
@@ -14,6 +17,31 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from bot.daily import Delivery
+
+
+class Sink:
+    """A platform that records every send; can fail, vanish or be slow on demand."""
+
+    def __init__(self) -> None:
+        self.sent: list[Delivery] = []
+        self.fail_with: Exception | None = None
+        self.fail_times = 0
+
+    async def __call__(self, delivery: Delivery) -> str:
+        if self.fail_with is not None and self.fail_times != 0:
+            self.fail_times -= 1
+            raise self.fail_with
+        self.sent.append(delivery)
+        return f"msg-{len(self.sent)}"
+
+    def fail(self, error: Exception, times: int = -1) -> None:
+        self.fail_with, self.fail_times = error, times
+
+    def by_channel(self) -> dict[str, list[Delivery]]:
+        out: dict[str, list[Delivery]] = {}
+        for d in self.sent:
+            out.setdefault(d.channel.tag, []).append(d)
+        return out
 
 
 class RecordingPlatform:

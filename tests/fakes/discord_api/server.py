@@ -20,16 +20,19 @@ import asyncio
 import concurrent.futures
 import contextlib
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 
 from . import payloads as p
 from .gateway import Gateway, GatewayConnection, GatewaySession
 from .rest import InteractionState, RecordedRequest, Responder, RestAPI, ScriptRule, request_matcher
+
+if TYPE_CHECKING:
+    import discord  # the stand-in itself does not need discord.py
 
 
 @dataclass
@@ -453,6 +456,29 @@ def point_discord_py(api_url: str, gateway_url: str) -> Iterator[None]:
     finally:
         discord.http.Route.BASE = old_base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
+@contextlib.asynccontextmanager
+async def running(
+    client: discord.Client, token: str, *, within: float = 5.0
+) -> AsyncIterator[discord.Client]:
+    """Run a discord.py `client` (logged in with `token`) until it is ready; always close it, before
+    the stand-in goes away. Raises what made the client stop, or TimeoutError after `within` seconds."""
+    task = asyncio.create_task(client.start(token))
+    ready = asyncio.create_task(client.wait_until_ready())
+    try:
+        done, _ = await asyncio.wait({task, ready}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()  # raises what made the client stop
+            raise AssertionError("client stopped before becoming ready")
+        if ready not in done:
+            raise TimeoutError(f"client not ready within {within}s")
+        yield client
+    finally:
+        ready.cancel()
+        await client.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, within)
 
 
 class DiscordStandInThread:

@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from bot.daily.claims import Batch, ChannelRead, Claims, Work
 from bot.daily.context import PassContext
@@ -47,8 +48,9 @@ log = logging.getLogger(__name__)
 class DailyEngine:
     """One engine instance (one per process). Safe to run in any number of replicas at once.
 
-    Its settings are read once (DAILY_* in `bot.settings`); `max_attempts`, `retry_base` and
-    `retry_max` may be changed between passes."""
+    Its DAILY_* settings (`bot.settings`) are read when it is built; a pass reads `batch_size`,
+    `send_concurrency`, `lookback_days` (the lists read), `max_attempts`, `retry_base` and
+    `retry_max` when it starts."""
 
     def __init__(self, state: State, *, owner: str | None = None) -> None:
         settings = state.settings
@@ -101,10 +103,16 @@ class DailyEngine:
                     report.source_back_at = pool.retry_at.timestamp() if pool.retry_at else None
                 else:
                     report.papers_in_pool = len(pool.papers)
-                    recorder = Recorder(self._redis, self._keys)
-                    retry = RetryPolicy(self.retry_base, self.retry_max, self.max_attempts)
                     ctx = PassContext(
-                        now, started, send, find_sent, pool, recorder, retry, self.send_concurrency, report
+                        now=now,
+                        started=started,
+                        send=send,
+                        find_sent=find_sent,
+                        pool=pool,
+                        recorder=Recorder(self._redis, self._keys),
+                        retry=RetryPolicy(self.retry_base, self.retry_max, self.max_attempts),
+                        send_concurrency=self.send_concurrency,
+                        report=report,
                     )
                     await self._run(ctx, due)
                     report.topic_sets = len(pool.ranked)
@@ -193,7 +201,7 @@ class DailyEngine:
         await apply_moves(self._redis, self._keys, self.state.subscriptions, out.moves)
 
     def _plan(
-        self, ctx: PassContext, ch: ChannelRef, rows: tuple[list, list], moves: list[Move]
+        self, ctx: PassContext, ch: ChannelRef, rows: tuple[list[Any], list[Any]], moves: list[Move]
     ) -> Work | None:
         """The claim to make for `ch` from its settings and delivery memory (`rows`), if any; else
         its due-index move is added to `moves` (or, deferred for a rate limit, nothing)."""

@@ -96,7 +96,10 @@ class Pool:
         return found
 
     def ranking(self, topics: tuple[str, ...]) -> list[RankedPaper]:
-        """The pool ranked for `topics`, computed once per pass for every channel that shares them."""
+        """The pool ranked for `topics`, computed once per pass for every channel that shares them.
+
+        The one place where a channel's ranked list is chosen: its claim's candidates, the ids it
+        picked and its digest all come from here."""
         found = self.ranked.get(topics)
         if found is None:
             from bot.ranking import rank

@@ -138,9 +138,8 @@ class Claims:
         self._leases = leases
         self._decisions = decisions
         self._lookback_days = settings.daily_lookback_days
-        self._legacy = (
-            settings.daily_legacy_claims
-        )  # also claim the key of the version before zone-keyed claims
+        # also claim the key of the version before zone-keyed claims (a rolling upgrade)
+        self._legacy = settings.daily_legacy_claims
         self._head = Packed(["EVALSHA", scripts.CLAIM.sha, 6 if self._legacy else 5])
         self._consts = Packed([leases.owner, leases.lease_ms, CLAIM_TTL_SECONDS])
         self._packed: dict[tuple[Any, ...], Packed] = {}  # argument runs shared by many commands

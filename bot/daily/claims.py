@@ -48,6 +48,9 @@ class ClaimReply(StrEnum):
     GONE = "gone"  # unsubscribed since the batch read it
 
 
+_REPLIES = {reply.value: reply for reply in ClaimReply}  # a dict look-up: once per channel and pass
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimResult:
     """A parsed CLAIM reply: `ids` to send (CLAIMED, RECOVER), `checked` candidates (CLAIMED),
@@ -63,11 +66,13 @@ class ClaimResult:
     def parse(cls, text: str) -> ClaimResult:
         """Raises ValueError for a reply the script does not give."""
         word, *rest = text.split(" ")
-        reply = ClaimReply(word)
+        reply = _REPLIES.get(word)
+        if reply is None:
+            raise ValueError(f"not a CLAIM reply: {text!r}")
         if reply is ClaimReply.CLAIMED:
-            return cls(reply, int(rest[0]), int(rest[1]), tuple(i for i in rest[2:] if i))
+            return cls(reply, int(rest[0]), int(rest[1]), tuple([i for i in rest[2:] if i]))
         if reply is ClaimReply.RECOVER:
-            return cls(reply, int(rest[0]), ids=tuple(i for i in rest[1:] if i))
+            return cls(reply, int(rest[0]), ids=tuple([i for i in rest[1:] if i]))
         if reply is ClaimReply.WAIT:
             return cls(reply, retry_at=float(rest[0]))
         return cls(reply)

@@ -31,6 +31,7 @@ from bot.store.models import Schedule
 from bot.store.resp import Packed
 
 CLAIM_TTL_SECONDS = 48 * 3600  # covers every retry of a local day in any time zone
+MAX_PACKED = 10000  # CLAIM argument runs kept across passes; more, and they are dropped
 
 
 class ClaimReply(StrEnum):
@@ -178,6 +179,8 @@ class Claims:
         if args is None:
             day = w.local_day.isoformat()
             args = Packed([want, "1" if note else "0", now_s, day, "1" if complete else "0"])
+            if len(self._packed) > MAX_PACKED:
+                self._packed.clear()
             self._packed[shared] = args
         claim, posted, sub, last = w.keys
         last_at, held = w.read.memory

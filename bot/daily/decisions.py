@@ -68,6 +68,8 @@ class DecisionCache:
         key = (schedule.timezone, day)
         found = self._ends.get(key)
         if found is None:
+            if len(self._ends) > MAX_ENTRIES:
+                self._ends.clear()
             midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=schedule.tz)
             found = self._ends[key] = int(midnight.timestamp())
         return found

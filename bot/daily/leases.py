@@ -42,7 +42,7 @@ class Leases:
     def any_held(self) -> bool:
         return bool(self._held)
 
-    def sending(self, key: str) -> None:
+    def start_send(self, key: str) -> None:
         """The send of `key` starts: it is no longer given back on cancel."""
         self._sending.add(key)
 

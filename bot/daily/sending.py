@@ -30,6 +30,7 @@ from bot.store.subscriptions import SubscriptionStore
 log = logging.getLogger(__name__)
 
 MAX_ERROR_TEXT = 300
+MAX_PACKED = 10000  # FINISH argument runs kept across passes; more, and they are dropped
 
 
 class Outcome(StrEnum):
@@ -77,7 +78,7 @@ class Sender:
                     if not self._leases.holds(item.claim_key):  # lease lost before the send: not ours now
                         ctx.report.busy += 1
                         continue
-                    self._leases.sending(item.claim_key)
+                    self._leases.start_send(item.claim_key)
                     attempt = await self.attempt(ctx, item)
                 move, finish = self.finish(item, attempt, ctx.clock())
                 future = ctx.recorder.submit(move, finish)
@@ -164,6 +165,8 @@ class Sender:
             retention = self._retention_seconds
             day = w.local_day.isoformat()
             args = Packed([self._leases.owner, outcome.value, second, second - retention, retention, day])
+            if len(self._packed) > MAX_PACKED:
+                self._packed.clear()
             self._packed[shared] = args
         head = (self._head, *w.keys, args)
         if sent:

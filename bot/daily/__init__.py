@@ -6,8 +6,9 @@ calls `DailyEngine.run_due` every DAILY_TICK_SECONDS.
 """
 
 from bot.daily.delivery import Delivery, FindSent, Send, idempotency_key
-from bot.daily.engine import DailyEngine, RunReport
+from bot.daily.engine import DailyEngine
 from bot.daily.errors import ChannelGone, DeliveryError, DeliveryFailed
+from bot.daily.report import RunReport
 
 __all__ = [
     "ChannelGone",

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.daily.delivery import FindSent, Send
-from bot.daily.engine import DailyEngine, RunReport
+from bot.daily.engine import DailyEngine
+from bot.daily.report import RunReport
 from bot.observability import metrics
 from bot.store.keys import ChannelRef
 

@@ -4,7 +4,7 @@ The recent list days are read and merged once per pass, and each distinct topic 
 once, so thousands of channels share a few rankings and their candidate ids are encoded once.
 
 A list day that HF refused to send because of a rate limit is missing from the pool until HF's
-reset: then `_Pool.defer` tells the engine to leave a due channel for a pass at that reset rather
+reset: then `Pool.defer` tells the engine to leave a due channel for a pass at that reset rather
 than post from the older lists (and mark the local day covered). A channel whose local day ends
 within DEFER_MARGIN after the reset is posted now from what could be read: a post from the cached
 lists beats none that day. Resets are at most 5 minutes ahead (`bot.source.rate_limit`), so only
@@ -34,7 +34,7 @@ DEFER_MARGIN = 60.0
 
 
 @dataclass
-class _Pool:
+class Pool:
     """The merged recent lists, ranked once per distinct topic set."""
 
     papers: list[Paper]
@@ -46,7 +46,7 @@ class _Pool:
     limited_until: float | None = None  # a list day is missing: HF's reset (Unix time, real clock)
 
     @classmethod
-    async def load(cls, cache: PaperCache, now: datetime, lookback_days: int) -> _Pool | SourceUnavailable:
+    async def load(cls, cache: PaperCache, now: datetime, lookback_days: int) -> Pool | SourceUnavailable:
         """The last `lookback_days` list days merged; when none of them could be read, why (with
         the latest `retry_at` of the days, if HF said when it will answer again). When some could
         not be read for a rate limit, `limited_until` says until when (see `defer`)."""
@@ -96,7 +96,10 @@ class _Pool:
         return found
 
     def ranking(self, topics: tuple[str, ...]) -> list[RankedPaper]:
-        """The pool ranked for `topics`, computed once per pass for every channel that shares them."""
+        """The pool ranked for `topics`, computed once per pass for every channel that shares them.
+
+        The one place where a channel's ranked list is chosen: its claim's candidates, the ids it
+        picked and its digest all come from here."""
         found = self.ranked.get(topics)
         if found is None:
             from bot.ranking import rank
@@ -108,7 +111,7 @@ class _Pool:
                 # and the single-topic rankings are shared by every set that has the topic.
                 matching = {r.paper.id for t in topics for r in self.ranking((t,))}
                 papers = [p for p in papers if p.id in matching]
-            found = rank(papers, _parse_topics(topics), now=self.now)
+            found = rank(papers, parse_topics(topics), now=self.now)
             self.ranked[topics] = found
         return found
 
@@ -135,7 +138,7 @@ class _Pool:
 _TOPIC_CACHE: dict[str, Any] = {}
 
 
-def _parse_topics(texts: tuple[str, ...]) -> list[Any]:
+def parse_topics(texts: tuple[str, ...]) -> list[Any]:
     """The stored topics as queries (parsed once per process); one that no longer parses is skipped."""
     from bot.ranking import QueryError, TopicQuery
 

@@ -23,7 +23,7 @@ from bot.store.subscriptions import SubscriptionStore
 
 
 @dataclass
-class _Move:
+class Move:
     """A channel's next look in the due index, and the settings version it was computed from."""
 
     channel: ChannelRef
@@ -31,7 +31,7 @@ class _Move:
     expected_version: str | None
 
 
-def _move_commands(keys: Any, moves: Iterable[_Move]) -> list[tuple[Any, ...]]:
+def _move_commands(keys: Any, moves: Iterable[Move]) -> list[tuple[Any, ...]]:
     """One ZADD and one ZREM per platform for all `moves`."""
     adds: dict[str, list[Any]] = {}
     removes: dict[str, list[str]] = {}
@@ -45,7 +45,7 @@ def _move_commands(keys: Any, moves: Iterable[_Move]) -> list[tuple[Any, ...]]:
     return commands
 
 
-class _Recorder:
+class Recorder:
     """Records delivery outcomes from many concurrent sends in shared pipelines.
 
     Each flush first moves the due-index entries of its channels (one ZADD/ZREM per platform),
@@ -61,11 +61,11 @@ class _Recorder:
         self._keys = keys
         self._max = max_batch
         self._retries = retries
-        self._queue: list[tuple[_Move, tuple[Any, ...], asyncio.Future[Any]]] = []
-        self._batch: list[tuple[_Move, tuple[Any, ...], asyncio.Future[Any]]] = []  # being recorded
+        self._queue: list[tuple[Move, tuple[Any, ...], asyncio.Future[Any]]] = []
+        self._batch: list[tuple[Move, tuple[Any, ...], asyncio.Future[Any]]] = []  # being recorded
         self._task: asyncio.Task[None] | None = None
 
-    def submit(self, move: _Move, finish: tuple[Any, ...]) -> asyncio.Future[Any]:
+    def submit(self, move: Move, finish: tuple[Any, ...]) -> asyncio.Future[Any]:
         """Queue one outcome; the future gets FINISH's reply (or the exception that prevented it)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.append((move, finish, future))
@@ -98,7 +98,7 @@ class _Recorder:
             if not future.done():
                 future.set_result(error)
 
-    async def _record(self, batch: list[tuple[_Move, tuple[Any, ...], asyncio.Future[Any]]]) -> list[Any]:
+    async def _record(self, batch: list[tuple[Move, tuple[Any, ...], asyncio.Future[Any]]]) -> list[Any]:
         """FINISH's reply per item of `batch`, or the exception that prevented recording it."""
         prefix = _move_commands(self._keys, (m for m, _, _ in batch))
         commands = prefix + [f for _, f, _ in batch]
@@ -117,7 +117,7 @@ class _Recorder:
         return [failed or r for r in results[len(prefix) :]]
 
 
-async def _apply_moves(redis: Any, keys: Any, subscriptions: SubscriptionStore, moves: list[_Move]) -> None:
+async def apply_moves(redis: Any, keys: Any, subscriptions: SubscriptionStore, moves: list[Move]) -> None:
     """Move the due-index entries, then redo those whose settings changed meanwhile."""
     if not moves:
         return

@@ -392,14 +392,14 @@ async def test_accept_limits_a_pass(state: State, engine: DailyEngine, sink: Sin
 
 def test_multi_topic_ranking_matches_a_direct_ranking() -> None:
     """The engine ranks a topic set from the union of its topics' matches: same list as rank()."""
-    from bot.daily.pool import _parse_topics, _Pool
+    from bot.daily.pool import Pool, parse_topics
     from bot.ranking import rank
 
     papers = papers_of(TODAY, 30, titles={1: "Diffusion agents", 4: "Video diffusion", 9: "Agents that plan"})
     papers += papers_of(TODAY - timedelta(days=1), 30, titles={2: "Robot agents", 5: "Speech diffusion"})
-    pool = _Pool(papers=papers, day=TODAY, now=at(TODAY, 10))
+    pool = Pool(papers=papers, day=TODAY, now=at(TODAY, 10))
     for topics in (("diffusion", "agents"), ("agents", "video"), ("robot", "speech", "diffusion -video")):
-        direct = rank(papers, _parse_topics(topics), now=at(TODAY, 10))
+        direct = rank(papers, parse_topics(topics), now=at(TODAY, 10))
         assert pool.ranking(topics) == direct and direct
 
 

@@ -10,8 +10,8 @@ import pytest
 from adapters.discord.app import PapersBot, ShardedPapersBot, create_client, daily_loop
 from adapters.discord.daily import message_nonce, shard_filter, shard_of
 from bot.daily.delivery import idempotency_key
-from bot.daily.engine import RunReport
 from bot.daily.loop import DailyLoop
+from bot.daily.report import RunReport
 from bot.settings import Settings
 from bot.store import ChannelRef, State
 from tests.adapters.discord.conftest import (

@@ -17,7 +17,6 @@ order of a pass and the reasoning: docs/daily-engine.md.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -153,15 +152,11 @@ class DailyEngine:
             async with overlap:
                 await self._run_batch(ctx, batch)
 
-        heartbeat = asyncio.create_task(self._leases.heartbeat())
         try:
-            async with asyncio.TaskGroup() as group:
+            async with self._leases.renewing(), asyncio.TaskGroup() as group:
                 for start in range(0, len(due), self.batch_size):
                     group.create_task(run_batch(due[start : start + self.batch_size]))
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
             if self._leases.any_held():  # cancelled: give back what we claimed but never started to send
                 await self._leases.release_unstarted()
 

@@ -1,7 +1,7 @@
 """The claim leases one engine holds: renewed while it lives, dropped when lost, given back on cancel.
 
 A claim's lease (DAILY_LEASE_SECONDS, in Redis server time) keeps other engines from taking over a
-post this engine is about to send. `Leases.heartbeat` renews every held lease a third of a lease
+post this engine is about to send. `Leases.renewing` renews every held lease a third of a lease
 apart; a claim that another engine took over meanwhile is dropped (its post, if unsent, is then
 skipped). Renewal assumes an engine is not frozen longer than a lease. Design:
 docs/daily-engine.md.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from bot.store import scripts
@@ -50,13 +51,32 @@ class Leases:
         """Stop renewing `key` (its outcome was recorded, or could not be)."""
         self._held.pop(key, None)
 
-    async def heartbeat(self) -> None:
-        """Renew the held leases every third of a lease, until cancelled; drop the lost ones."""
+    @contextlib.asynccontextmanager
+    async def renewing(self) -> AsyncIterator[None]:
+        """Renew the held leases while the block runs; renewal has stopped when the block exits.
+
+        Stopping does not rely on cancellation alone: a cancellation swallowed inside a client
+        library (the landing CI run once saw the heartbeat sleep on, cancelled but not stopped,
+        holding the pass for ever) still ends the heartbeat at its next turn, at most a third of a
+        lease plus one renewal's reply timeout later.
+        """
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._heartbeat(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        """Renew the held leases every third of a lease until `stop` is set; drop the lost ones."""
         interval = max(0.05, self.lease_ms / 3000)
-        while True:
+        while not stop.is_set():
             await asyncio.sleep(interval)
             held = list(self._held)
-            if not held:
+            if not held or stop.is_set():
                 continue
             try:
                 results = await scripts.run_batch(

@@ -4,7 +4,7 @@
     python bench/topic_quality.py --methods papers-bot # only the bot (also runs on older commits: it
                                                        # uses only bot.ranking's public API)
 
-Corpus: the 510 papers listed in October 2025 (`bench/labels/pool.py`, from the shared archive; skipped
+Corpus: the 510 papers listed in October 2025 (`tests/ranking/labelled.py`, from the shared archive; skipped
 with a message when the archive is absent). Relevance: `bench/labels/judgments.jsonl`; a paper never
 judged for a topic counts as not relevant (see bench/labels/README.md).
 
@@ -37,12 +37,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench" / "labels"))
-
-from pool import ARCHIVE, corpus  # noqa: E402  (bench/labels/pool.py)
 
 from bot.papers import Paper  # noqa: E402
 from bot.ranking import TopicQuery, rank  # noqa: E402
+from tests.ranking.labelled import ARCHIVE, corpus  # noqa: E402  (the labelled set's papers)
 
 LABELS = ROOT / "bench" / "labels"
 NOW = datetime(2025, 11, 3, 12, tzinfo=UTC)  # after the month: every paper has had its upvotes

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from bot.papers import Paper
 from bot.ranking import tuning
-from bot.ranking.analysis import STOPWORDS, stem, terms, words
+from bot.ranking.analysis import STOPWORDS, stem, term_set, terms, words
 from bot.ranking.background import background
 from bot.ranking.tuning import FIELDS
 
@@ -260,7 +260,7 @@ def lookup(paper: Paper) -> tuple[PaperIndex | None, frozenset[str]]:
         return idx, idx.tokens
     found = _TERMS.get(texts)
     if found is None:
-        found = _TERMS[texts] = frozenset(terms(" ".join(text for field in texts for text in field)))
+        found = _TERMS[texts] = term_set(" ".join(text for field in texts for text in field))
         if len(_TERMS) > INDEX_CACHE_SIZE:
             _TERMS.popitem(last=False)
     return None, found

@@ -42,7 +42,7 @@ _OUR_ENDINGS: Final = ("our", "ours")
 _RESPELT_ENDINGS: Final = ("s", *_ISE_ENDINGS, *_OUR_ENDINGS)  # `_respell` leaves other words alone
 # ASCII letters and digits, after case-folding, kept; every other ASCII character separates words.
 _ASCII_SEPARATORS: Final = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
-_STEMMER = Stemmer.Stemmer("english")
+_STEMMER = Stemmer.Stemmer("english", 0)  # its own cache off: `_STEMS` is the memo (halves stemWords)
 
 STEM_MEMO_SIZE: Final = 1 << 17  # words; ~15,000 distinct words in 2,000 papers
 _STEMS: dict[str, str] = {}  # case-folded word -> its term

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
+from itertools import chain
 from typing import Any, Final
 
 from bot.papers import Paper
@@ -73,7 +74,7 @@ class PaperIndex:
             tuple(terms(t) for t in field_texts) for field_texts in texts
         )
         self.counts: tuple[Counter[str], ...] = tuple(
-            Counter(t for seg in segs for t in seg) for segs in self.segments
+            Counter(chain.from_iterable(segs)) for segs in self.segments
         )
         self.lengths: tuple[int, ...] = tuple(sum(map(len, segs)) for segs in self.segments)
         # Acronyms the paper defines: acronym -> phrase, stop-word-free phrase -> acronym, and per

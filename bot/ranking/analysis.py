@@ -13,14 +13,14 @@ lose it here before stemming; and Snowball keeps British and American spellings 
 Stop words are kept in the terms (phrases need their positions); the query language drops them
 outside quotes (`STOPWORDS`), and BM25's IDF gives the rest near-zero weight anyway.
 
-Speed (a topic digest analyses every paper of the list: 2,000 in ~0.1 s, bench/core.py
-digest_2000_topic_s): stems are memoised per word in one bounded dict (`STEM_MEMO_SIZE`, cleared
-wholesale when full) and the words a text brings that the memo lacks are stemmed in one
-`Stemmer.stemWords` call; an ASCII text is split by `str.translate` + `str.split` (measured 2-3x as fast as
-the word regex, with the same words), other texts by the regex; the web-address pattern runs only on the
-space-delimited stretches that hold a ``/`` or ``www.`` (an address never spans a space), with the same
-matches as over the whole text. `term_set` gives the distinct terms of a text, stemming each distinct
-word once. The memo and PyStemmer's stemmer object are not thread-safe: analyse from one thread.
+Speed (a topic digest analyses every paper of the list, 2,000 in ~0.15 s: bench/core.py
+digest_2000_topic_s): stems are memoised per word (`_StemMemo`, bounded by `STEM_MEMO_SIZE`, emptied
+when full), so each distinct word is stemmed once per process, and PyStemmer's own cache is off
+(it doubled the stemming time; batching through `stemWords` measured no faster than `stemWord` then).
+An ASCII text is split by `str.translate` + `str.split` (2-3x as fast as the word regex, the same
+words), other texts by the regex; the web-address pattern runs only on the space-delimited stretches
+that hold a ``/`` or ``www.`` (an address never spans a space), with the same matches as over the whole
+text. The memo and PyStemmer's stemmer are not thread-safe: analyse from one thread.
 """
 
 from __future__ import annotations
@@ -42,10 +42,9 @@ _OUR_ENDINGS: Final = ("our", "ours")
 _RESPELT_ENDINGS: Final = ("s", *_ISE_ENDINGS, *_OUR_ENDINGS)  # `_respell` leaves other words alone
 # ASCII letters and digits, after case-folding, kept; every other ASCII character separates words.
 _ASCII_SEPARATORS: Final = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
-_STEMMER = Stemmer.Stemmer("english", 0)  # its own cache off: `_STEMS` is the memo (halves stemWords)
+_STEMMER = Stemmer.Stemmer("english", 0)  # its own cache off: `_STEMS` is the memo
 
 STEM_MEMO_SIZE: Final = 1 << 17  # words; ~15,000 distinct words in 2,000 papers
-_STEMS: dict[str, str] = {}  # case-folded word -> its term
 
 # Ignored outside quotes; "or"/"and"/"not" are operators (bot.ranking.query).
 STOPWORDS: Final = frozenset(
@@ -67,34 +66,21 @@ def words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """The Snowball English stem of one case-folded word (acronym plurals and British spellings first)."""
-    found = _STEMS.get(word)
-    if found is None:
-        _learn({word})
-        found = _STEMS[word]
-    return found
+    return _STEMS[word]
 
 
-def _stems(words: list[str]) -> list[str]:
-    """`[stem(w) for w in words]`, stemming the words the memo lacks in one batch."""
-    try:
-        return list(map(_STEMS.__getitem__, words))
-    except KeyError:
-        _learn(set(words))
-        return list(map(_STEMS.__getitem__, words))
+class _StemMemo(dict[str, str]):
+    """Case-folded word -> its term; a missing word is stemmed on first use. Emptied when it holds
+    `STEM_MEMO_SIZE` words, so memory stays bounded."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= STEM_MEMO_SIZE:
+            self.clear()
+        found = self[word] = _STEMMER.stemWord(_respell(word) if word.endswith(_RESPELT_ENDINGS) else word)
+        return found
 
 
-def _learn(needed: set[str]) -> None:
-    """Make the memo hold every word of `needed`: the words it lacks are stemmed in one `stemWords`
-    call (a full memo is emptied first, then all of `needed` is stemmed)."""
-    new = needed.difference(_STEMS)
-    if not new:
-        return
-    if len(_STEMS) + len(new) > STEM_MEMO_SIZE:
-        _STEMS.clear()
-        new = needed
-    words = list(new)
-    respelled = [_respell(w) if w.endswith(_RESPELT_ENDINGS) else w for w in words]
-    _STEMS.update(zip(words, _STEMMER.stemWords(respelled), strict=True))
+_STEMS: Final = _StemMemo()
 
 
 def _respell(word: str) -> str:
@@ -152,11 +138,9 @@ def _words_about(text: str) -> list[str]:
 
 def terms(text: str) -> tuple[str, ...]:
     """The terms of `text`, in order (see the module docstring)."""
-    return tuple(_stems(_words_about(text)))
+    return tuple(map(_STEMS.__getitem__, _words_about(text)))
 
 
 def term_set(text: str) -> frozenset[str]:
-    """`frozenset(terms(text))`, stemming each distinct word once."""
-    distinct = set(_words_about(text))
-    _learn(distinct)
-    return frozenset(map(_STEMS.__getitem__, distinct))
+    """`frozenset(terms(text))`, without the tuple."""
+    return frozenset(map(_STEMS.__getitem__, _words_about(text)))

@@ -237,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `papers-bot ARGV...` and return the exit status (SystemExit from --help and usage errors).
     Without `argv` (the program itself, arguments from sys.argv) a digest turns the cyclic garbage
-    collector off for the rest of the process (see the module docstring)."""
+    collector off for the rest of the process and freezes its objects on return (see the module
+    docstring)."""
     if argv is not None:
         return run_cli(lambda: _run(list(argv)))
     args = sys.argv[1:]

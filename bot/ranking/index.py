@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
+from itertools import chain
 from typing import Any, Final
 
 from bot.papers import Paper
 from bot.ranking import tuning
-from bot.ranking.analysis import STOPWORDS, stem, terms, words
+from bot.ranking.analysis import STOPWORDS, stem, term_set, terms, words
 from bot.ranking.background import background
 from bot.ranking.tuning import FIELDS
 
@@ -73,7 +74,7 @@ class PaperIndex:
             tuple(terms(t) for t in field_texts) for field_texts in texts
         )
         self.counts: tuple[Counter[str], ...] = tuple(
-            Counter(t for seg in segs for t in seg) for segs in self.segments
+            Counter(chain.from_iterable(segs)) for segs in self.segments
         )
         self.lengths: tuple[int, ...] = tuple(sum(map(len, segs)) for segs in self.segments)
         # Acronyms the paper defines: acronym -> phrase, stop-word-free phrase -> acronym, and per
@@ -260,7 +261,7 @@ def lookup(paper: Paper) -> tuple[PaperIndex | None, frozenset[str]]:
         return idx, idx.tokens
     found = _TERMS.get(texts)
     if found is None:
-        found = _TERMS[texts] = frozenset(terms(" ".join(text for field in texts for text in field)))
+        found = _TERMS[texts] = term_set(" ".join(text for field in texts for text in field))
         if len(_TERMS) > INDEX_CACHE_SIZE:
             _TERMS.popitem(last=False)
     return None, found

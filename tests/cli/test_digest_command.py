@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -185,3 +186,34 @@ def test_console_script_on_a_real_day() -> None:
     assert (
         date(2025, 10, 15).strftime("%d %b %Y").lstrip("0") in result.stdout or "2025-10-15" in result.stdout
     )
+
+
+def test_digest_from_a_file_loads_no_network_nor_settings_machinery(saved: Path) -> None:
+    """Start-up is most of `digest --from-file`'s time (bench/core.py digest_2000_topic_s): a digest
+    from a file, topic included, imports neither the HTTP client, the settings, Redis, asyncio nor a chat
+    SDK (a fresh interpreter, as a user runs it)."""
+    heavy = [
+        "httpx",
+        "pydantic",
+        "pydantic_settings",
+        "redis",
+        "asyncio",
+        "slack_sdk",
+        "slack_bolt",
+        "discord",
+    ]
+    script = (
+        "import sys; from bot.cli import main; "
+        f"code = main(['digest', '--from-file', {str(saved)!r}, '--topic', 'diffusion', '--format', 'slack']); "
+        f"print(code, sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Fast Diffusion Sampling" in result.stdout
+    assert result.stderr.strip() == "0 []"

@@ -23,6 +23,7 @@ from bot.daily.leases import Leases
 from bot.daily.pool import Pool
 from bot.daily.recorder import Move
 from bot.digest import Digest
+from bot.ranking.feedback import FeedbackProfile
 from bot.ranking.types import RankedPaper
 from bot.settings import Settings
 from bot.store import scripts
@@ -88,12 +89,13 @@ class Resolve(StrEnum):
 
 @dataclass(slots=True)
 class ChannelRead:
-    """What a batch read of one channel: its settings version and delivery memory."""
+    """What a batch read of one channel: its settings version, delivery memory and votes."""
 
     channel: ChannelRef
     version: str | None
     memory: tuple[str, str]  # the delivery memory as read: last post `at`, held claim `k` ('' if none)
     last_post: datetime | None  # the last post the decision counted
+    profile: FeedbackProfile | None = None  # the channel's votes (None: it has none)
 
 
 @dataclass
@@ -160,7 +162,7 @@ class Claims:
             read,  # its memory names `held`
             schedule,
             day,
-            pool.ranking(schedule.topics),
+            pool.ranking(schedule.topics, read.profile),
             (held, *self._keys.channel_keys(read.channel, schedule.timezone, day)[1:]),  # type: ignore[arg-type]
             resolve=Resolve.POST if due else Resolve.LOOK,
             legacy_key=zone is None,
@@ -197,7 +199,7 @@ class Claims:
             args,
             last_at,
             held,
-            pool.candidates(w.schedule.topics, limit),
+            pool.candidates(w.schedule.topics, limit, w.read.profile),
         )
 
     def settle(self, ctx: PassContext, w: Work, reply: str, batch: Batch) -> None:
@@ -229,7 +231,7 @@ class Claims:
 
     def _claimed(self, ctx: PassContext, w: Work, result: ClaimResult) -> Claimed:
         pool = ctx.pool
-        entries = pool.lookup(w.schedule.topics, result.ids)
+        entries = pool.lookup(w.schedule.topics, result.ids, w.read.profile)
         recovered = result.reply is ClaimReply.RECOVER
         if recovered:
             total = len(entries)

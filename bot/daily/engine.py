@@ -35,6 +35,7 @@ from bot.daily.recorder import Move, Recorder, apply_moves
 from bot.daily.report import RunReport
 from bot.daily.retry import RetryPolicy
 from bot.daily.sending import Sender
+from bot.ranking.feedback import FeedbackProfile
 from bot.source.hf_client import SourceUnavailable
 from bot.store import State, scripts
 from bot.store import schedule as sched
@@ -168,15 +169,18 @@ class DailyEngine:
         for ch in batch:
             commands.append(("HMGET", keys.sub(ch), "cfg", "paused", "v", "last_post_at", "active_since"))
             commands.append(("HMGET", keys.last(ch), "at", "k"))
+            commands.append(("EXISTS", keys.votes(ch)))
         rows = await scripts.run_batch(self._redis, commands)
+        for reply in rows:
+            if isinstance(reply, Exception):
+                raise reply
+        voted = [ch for i, ch in enumerate(batch) if rows[3 * i + 2]]
+        profiles = await self.state.votes.profiles(voted) if voted else {}
         out = Batch()
         todo: list[Work] = []
         for i, ch in enumerate(batch):
-            row, memory = rows[2 * i], rows[2 * i + 1]
-            for reply in (row, memory):
-                if isinstance(reply, Exception):
-                    raise reply
-            work = self._plan(ctx, ch, (row, memory), out.moves)
+            row, memory = rows[3 * i], rows[3 * i + 1]
+            work = self._plan(ctx, ch, (row, memory), out.moves, profiles.get(ch) or None)
             if work is not None:
                 todo.append(work)
         complete = False
@@ -196,10 +200,16 @@ class DailyEngine:
         await apply_moves(self._redis, self._keys, self.state.subscriptions, out.moves)
 
     def _plan(
-        self, ctx: PassContext, ch: ChannelRef, rows: tuple[list[Any], list[Any]], moves: list[Move]
+        self,
+        ctx: PassContext,
+        ch: ChannelRef,
+        rows: tuple[list[Any], list[Any]],
+        moves: list[Move],
+        profile: FeedbackProfile | None,
     ) -> Work | None:
-        """The claim to make for `ch` from its settings and delivery memory (`rows`), if any; else
-        its due-index move is added to `moves` (or, deferred for a rate limit, nothing)."""
+        """The claim to make for `ch` from its settings and delivery memory (`rows`) and its votes
+        (`profile`), if any; else its due-index move is added to `moves` (or, deferred for a rate
+        limit, nothing)."""
         (cfg, paused, version, sub_last, since), memory = rows
         report = ctx.report
         if cfg is None or paused == "1":
@@ -214,7 +224,7 @@ class DailyEngine:
             report.zone_unavailable += 1
             moves.append(Move(ch, ctx.now.timestamp() + 3600, version))
             return None
-        read = ChannelRead(ch, version, (memory[0] or "", memory[1] or ""), last_post)
+        read = ChannelRead(ch, version, (memory[0] or "", memory[1] or ""), last_post, profile)
         held = memory[1]  # a delivery in flight: another local day's is resolved first
         if (
             held
@@ -236,4 +246,4 @@ class DailyEngine:
             report.source_back_at = back
             return None
         keys = self._keys.channel_keys(ch, schedule.timezone, day)
-        return Work(read, schedule, day, ctx.pool.ranking(schedule.topics), keys)
+        return Work(read, schedule, day, ctx.pool.ranking(schedule.topics, profile), keys)

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.papers import Paper
+from bot.ranking.feedback import FeedbackProfile
 from bot.ranking.types import RankedPaper
 from bot.source.hf_client import SourceUnavailable
 from bot.store.lists import PaperCache
@@ -29,20 +30,23 @@ from bot.store.resp import Packed
 
 log = logging.getLogger(__name__)
 
+#: A ranking is chosen by the channel's topics and its votes (None: no votes).
+RankingKey = tuple[tuple[str, ...], FeedbackProfile | None]
+
 #: Seconds a deferred post needs before the end of its local day (the pass at the reset, its sends).
 DEFER_MARGIN = 60.0
 
 
 @dataclass
 class Pool:
-    """The merged recent lists, ranked once per distinct topic set."""
+    """The merged recent lists, ranked once per distinct topic set (and per channel with votes)."""
 
     papers: list[Paper]
     day: date  # the most recent list day with papers (the digest links its HF page)
     now: datetime
-    ranked: dict[tuple[str, ...], list[RankedPaper]] = field(default_factory=dict)
-    index: dict[tuple[str, ...], dict[str, RankedPaper]] = field(default_factory=dict)
-    packed: dict[tuple[tuple[str, ...], int], Packed] = field(default_factory=dict)
+    ranked: dict[RankingKey, list[RankedPaper]] = field(default_factory=dict)
+    index: dict[RankingKey, dict[str, RankedPaper]] = field(default_factory=dict)
+    packed: dict[tuple[tuple[str, ...], FeedbackProfile | None, int], Packed] = field(default_factory=dict)
     limited_until: float | None = None  # a list day is missing: HF's reset (Unix time, real clock)
 
     @classmethod
@@ -87,40 +91,48 @@ class Pool:
             return None
         return self.limited_until
 
-    def candidates(self, topics: tuple[str, ...], limit: int) -> Packed:
-        """The first `limit` ranked ids for `topics`, encoded once for every channel that shares them."""
-        found = self.packed.get((topics, limit))
+    def candidates(
+        self, topics: tuple[str, ...], limit: int, profile: FeedbackProfile | None = None
+    ) -> Packed:
+        """The first `limit` ranked ids for `topics` (and the channel's votes, `profile`), encoded
+        once for every channel that shares them."""
+        key = (topics, profile or None, limit)
+        found = self.packed.get(key)
         if found is None:
-            found = Packed([r.paper.id for r in self.ranking(topics)[:limit]])
-            self.packed[(topics, limit)] = found
+            found = Packed([r.paper.id for r in self.ranking(topics, profile)[:limit]])
+            self.packed[key] = found
         return found
 
-    def ranking(self, topics: tuple[str, ...]) -> list[RankedPaper]:
-        """The pool ranked for `topics`, computed once per pass for every channel that shares them.
-
-        The one place where a channel's ranked list is chosen: its claim's candidates, the ids it
-        picked and its digest all come from here."""
-        found = self.ranked.get(topics)
+    def ranking(self, topics: tuple[str, ...], profile: FeedbackProfile | None = None) -> list[RankedPaper]:
+        """The pool ranked for `topics` and a channel's votes (`profile`): the one place a channel's
+        ranked list is chosen, computed once per pass for every channel that shares both. A channel
+        with votes is ranked on its own (bot.ranking.feedback); the others share per topic set."""
+        key = (topics, profile or None)
+        found = self.ranked.get(key)
         if found is None:
             from bot.ranking import rank
 
             papers = self.papers
-            if len(topics) > 1:
+            if len(topics) > 1 and not profile:
                 # rank() keeps only papers matching at least one topic and scores each paper on
                 # its own, so ranking the union of the single topics' matches gives the same list,
-                # and the single-topic rankings are shared by every set that has the topic.
+                # and the single-topic rankings are shared by every set that has the topic. (Votes
+                # may admit a paper just below a topic's threshold: a profile ranks all papers.)
                 matching = {r.paper.id for t in topics for r in self.ranking((t,))}
                 papers = [p for p in papers if p.id in matching]
-            found = rank(papers, parse_topics(topics), now=self.now)
-            self.ranked[topics] = found
+            found = rank(papers, parse_topics(topics), now=self.now, profile=profile or None)
+            self.ranked[key] = found
         return found
 
-    def lookup(self, topics: tuple[str, ...], ids: Sequence[str]) -> list[RankedPaper]:
+    def lookup(
+        self, topics: tuple[str, ...], ids: Sequence[str], profile: FeedbackProfile | None = None
+    ) -> list[RankedPaper]:
         """The entries of the ids a claim picked, in its order, even those that no longer match."""
-        index = self.index.get(topics)
+        key = (topics, profile or None)
+        index = self.index.get(key)
         if index is None:
-            index = {r.paper.id: r for r in self.ranking(topics)}
-            self.index[topics] = index
+            index = {r.paper.id: r for r in self.ranking(topics, profile)}
+            self.index[key] = index
         out = []
         by_id = None
         for pid in ids:

@@ -319,7 +319,11 @@ def _run(argv: list[str]) -> int:
     try:
         if argv and argv[0] in PLATFORM_COMMANDS:  # a chat app parses its own options
             return _run_app(PLATFORM_COMMANDS[argv[0]], argv[1:])
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        if not argv:  # a newcomer's first try: what there is to run, not only "COMMAND is required"
+            parser.print_help()
+            return 2
+        args = parser.parse_args(argv)
         return args.run(args)
     except CLIError as exc:
         note(f"papers-bot: error: {exc}")

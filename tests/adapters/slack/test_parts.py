@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -89,13 +90,15 @@ async def test_permissions_cache_expires(fake_slack: FakeSlack) -> None:
 
 
 async def test_permissions_refuse_when_slack_fails(fake_slack: FakeSlack) -> None:
-    fake_slack.add_user("UX", admin=True)
     fake_slack.add_user("UY", admin=True)
-    fake_slack.fail("users.info", Reply(body={"ok": True, "user": {}}, delay=3), Reply.ratelimited())
-    permissions = Permissions(web_client(fake_slack, timeout=1), "admins")
-    with pytest.raises(PermissionUnknown):  # no answer within the client's timeout
-        await permissions.can_manage("T1", "UX")
+    fake_slack.fail("users.info", Reply.ratelimited())
     with pytest.raises(PermissionUnknown, match="ratelimited"):
+        await Permissions(web_client(fake_slack), "admins").can_manage("T1", "UY")
+    with socket.socket() as closed:  # a port nothing listens on: Slack does not answer
+        closed.bind(("127.0.0.1", 0))
+        unreachable = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
+    permissions = Permissions(AsyncWebClient(token="xoxb-test", base_url=unreachable, timeout=2), "admins")
+    with pytest.raises(PermissionUnknown, match="Slack did not answer"):
         await permissions.can_manage("T1", "UY")
 
 

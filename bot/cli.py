@@ -243,8 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="papers-bot", description="Hugging Face Daily Papers for team chat.")
     parser.add_argument("--version", action="version", version=f"papers-bot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    digest = commands.add_parser("digest", help="print a day's ranked papers")
-    digest.add_argument("--date", type=_day, help="list day YYYY-MM-DD (default: the latest day with papers)")
+    digest = commands.add_parser(
+        "digest",
+        help="print a day's ranked papers",
+        description="Print a day's Hugging Face Daily Papers, ranked (and filtered by --topic), from the HF "
+        "API or a saved response; no Redis, no tokens.",
+    )
+    digest.add_argument(
+        "--date",
+        type=_day,
+        help="list day YYYY-MM-DD (default: the latest day with papers; with --from-file, the latest "
+        "day its papers name, else the file's name, e.g. 2025-10-15.json, else today)",
+    )
     digest.add_argument("--top", type=_top, default=10, help="how many papers to show (1-100, default 10)")
     digest.add_argument("--topic", action="append", default=[], help="topic query, e.g. 'diffusion -video'")
     digest.add_argument(
@@ -263,13 +273,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format")
     digest.add_argument(
-        "--from-file", type=Path, help="a saved API response (JSON array) instead of the network"
+        "--from-file",
+        type=Path,
+        metavar="FILE",
+        help="a saved API response (the JSON array /api/daily_papers returns) instead of the network",
     )
     digest.set_defaults(run=run_digest)
-    doctor = commands.add_parser("doctor", help="check Redis, the HF API and each configured token")
+    doctor = commands.add_parser(
+        "doctor",
+        help="check Redis, the HF API and each configured token",
+        description="Check Redis, the Hugging Face API and each configured chat token, and print the fix "
+        "for each problem; exits 1 when something failed.",
+    )
     doctor.set_defaults(run=run_doctor)
     stop_redis = commands.add_parser(
-        "stop-redis", help="stop the embedded Redis (REDIS_URL unset), saving its data; the bot restarts it"
+        "stop-redis",
+        help="stop the embedded Redis (REDIS_URL unset), saving its data; the bot restarts it",
+        description="Stop the embedded Redis of PAPERS_DATA_DIR (used when REDIS_URL is unset), saving its "
+        "data; the next bot process starts it again.",
     )
     stop_redis.set_defaults(run=run_stop_redis)
     for name, p in PLATFORMS.items():  # listed for --help; main() hands their arguments to the app
@@ -298,7 +319,11 @@ def _run(argv: list[str]) -> int:
     try:
         if argv and argv[0] in PLATFORM_COMMANDS:  # a chat app parses its own options
             return _run_app(PLATFORM_COMMANDS[argv[0]], argv[1:])
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        if not argv:  # a newcomer's first try: what there is to run, not only "COMMAND is required"
+            parser.print_help()
+            return 2
+        args = parser.parse_args(argv)
         return args.run(args)
     except CLIError as exc:
         note(f"papers-bot: error: {exc}")

@@ -42,7 +42,7 @@ from bot.commands.language import (
     visible_text,
 )
 from bot.commands.payloads import discord_reply
-from bot.commands.replies import INTERNAL_ERROR
+from bot.commands.replies import INTERNAL_ERROR, TOO_SLOW
 from bot.store import ChannelRef, SubscriptionStore
 from bot.typed_text import fold
 
@@ -56,11 +56,6 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 PUBLIC = (ShowPapers, Why, *CHANGES_SETTINGS)  # answers the channel sees
 
-TOO_SLOW = Notice(
-    "That took too long",
-    ("Please try again in a minute; `/papers status` shows this channel's settings as they are.",),
-    tone="error",
-)
 NOT_IN_A_SERVER = Notice(
     "Use /papers in a server channel",
     ("papers-bot posts to server channels; it has nothing to show in direct messages.",),

@@ -9,24 +9,14 @@
    in flight (503), and at most MAX_BODY long when it comes without a length (413);
 3. valid UTF-8 (400) and the HMAC of Slack's signing scheme (slack_sdk's SignatureVerifier, 401).
 
-It runs twice over: as the HTTP server's `prescreen` of each connection's first request (before
-aiohttp exists for it; bodies up to MAX_PRESCREEN_BODY are checked there too), which turns a
-forged flood away at a fraction of aiohttp's cost per connection, and in the aiohttp handler
-(`verified_text`), which every request passes whatever came before.
+It runs twice over: as the HTTP server's `prescreen` of each connection's first request (bodies up
+to MAX_PRESCREEN_BODY are checked there too), and in the aiohttp handler (`verified_text`), which
+every request passes whatever came before. An `ssl_check=1` form of a few bytes, which Slack may send
+unsigned, is answered 200: `verified_text` returns None.
 
-An `ssl_check=1` form of a few bytes, which Slack may send unsigned (Bolt answers it without a
-signature too), is answered 200: `verified_text` returns None.
-
-MAX_BODY fits the largest request this app can get, with a margin: a slash command of 40,000
-characters (Slack's message length limit; longer text is cut) where every character is a 4-byte
-UTF-8 sequence, percent-encoded to 12 bytes, is 480,000 bytes plus about 1 KB of other fields. A
-click on a listing's button (block_actions) is smaller: the message it carries holds at most
-13,000 characters of blocks (Slack's msg_blocks_too_long) plus our text fallback, JSON-escaped and
-percent-encoded. The app opens no modals and subscribes to no events (slack-manifest.yml).
-
-Memory: bodies up to SMALL_BODY are read freely (the cap on connections bounds them); larger ones
-share LARGE_BODIES_IN_FLIGHT bytes, and one that does not fit is refused 503 at once, so slow
-large bodies cannot pile up. Real commands are about 1 KB.
+Limits: bodies up to SMALL_BODY are read freely; larger ones share LARGE_BODIES_IN_FLIGHT bytes, and
+one that does not fit is refused 503 at once. How MAX_BODY and the memory budget were sized, and why
+the screen runs before aiohttp: docs/reliability.md, "Screening a request to /slack/events".
 """
 
 from __future__ import annotations

@@ -292,7 +292,8 @@ class Subcommand:
     `words` start it in the text language and are offered as corrections of typos; `aliases` start it
     too but are never offered; `pattern` starts it when the first word matches (dates). `read` turns
     the typed words (the first one included) into a Command; `command` is the class it makes, and
-    `changes_settings` makes it a manager-only command. `help` is its fragment of the help text (a
+    `changes_settings` makes it a manager-only command, whose refusal says "Only people who manage
+    this channel can {refusal}". `help` is its fragment of the help text (a
     template and the example commands that fill it), joined with " · " to the others of `help_line`.
     On Discord it is the subcommand `discord`, whose `discord_options` take the text after the first
     word (each but the last one word, the last the rest) or, with `discord_from_head`, the first word
@@ -309,6 +310,7 @@ class Subcommand:
     aliases: tuple[str, ...] = ()
     pattern: re.Pattern[str] | None = None
     changes_settings: bool = False
+    refusal: str = "change its daily post"
     help: tuple[str, tuple[str, ...]] | None = None
     help_line: int = 0
 
@@ -388,13 +390,16 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         ("forget",), ForgetVotes, _bare(ForgetVotes), "forget", "Forget this channel's votes (managers only)",
-        changes_settings=True, help=("{} forgets them (managers)", ("forget",)), help_line=6,
+        changes_settings=True, refusal="forget its votes",
+        help=("{} forgets them (managers)", ("forget",)), help_line=6,
     ),
     Subcommand(("help",), Help, lambda words: Help(), "help", "What papers-bot can do", aliases=("?",)),
 )  # fmt: skip
 
 # Commands that change a channel's settings: only channel managers may run them.
 CHANGES_SETTINGS: tuple[type[Command], ...] = tuple(s.command for s in SUBCOMMANDS if s.changes_settings)
+# What each of them is refused as ("Only people who manage this channel can ...").
+REFUSALS: dict[type[Command], str] = {s.command: s.refusal for s in SUBCOMMANDS if s.changes_settings}
 # The command words, offered as corrections of typos.
 KEYWORDS: tuple[str, ...] = tuple(word for s in SUBCOMMANDS for word in s.words)
 _BY_WORD = {word: s for s in SUBCOMMANDS for word in (*s.words, *s.aliases)}

@@ -21,6 +21,7 @@ from bot.commands import channel as channel_answers
 from bot.commands.help import help_notice
 from bot.commands.language import (
     CHANGES_SETTINGS,
+    REFUSALS,
     Command,
     ForgetVotes,
     Help,
@@ -104,9 +105,7 @@ class CommandService:
 
     async def _answer(self, command: Command, caller: Caller) -> Reply:
         if isinstance(command, CHANGES_SETTINGS) and not caller.can_manage:
-            if isinstance(command, ForgetVotes):
-                return refused(caller.channel.platform, "forget its votes")
-            return refused(caller.channel.platform)
+            return refused(caller.channel.platform, REFUSALS[type(command)])
         reply = await HANDLERS[type(command)](self._state, command, caller, self._clock())
         if isinstance(reply, Listing) and reply.digest.entries:  # every listed paper gets 👍/👎
             papers = [entry.paper for entry in reply.digest.entries]

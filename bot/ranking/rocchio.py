@@ -11,19 +11,12 @@ The model (Rocchio 1971; Manning, Raghavan & Schütze, *Introduction to Informat
     s+, s-  = max(0, (cos(v(d), c) - s0) / (1 - s0))       similarity above chance, in [0, 1]
     f(d)    = beta * s+ - gamma * s-                       Rocchio's added and subtracted centroids
 
-With topics, f is added to the relevance of the best matching topic (alpha = 1 on the topic query),
-clamped to +-FEEDBACK_MAX_SHIFT: a paper just below the match threshold that is like the liked papers
-joins the matches (when f raises it by FEEDBACK_MIN_ADMIT or more), one just above it that is like
-the disliked ones leaves, and the order moves by RELEVANCE_WEIGHT x f. Without topics, f is the only
-relevance: RELEVANCE_WEIGHT x f joins the score unclamped (at most RELEVANCE_WEIGHT x beta). Bounds on the count: a ranking admits (or, without
-topics, raises) at most FEEDBACK_PAPERS_PER_VOTE papers per liked example and removes at most that
-many per disliked example, FEEDBACK_PAPERS_MAX in all, the most similar first; so a single vote
-cannot flood or empty a post, and a good or strong match (relevance >= GOOD_MATCH, above the
-threshold by more than the shift) is never removed. Constants and reasons: `bot.ranking.tuning`.
-
 `FeedbackModel` is a profile compiled against the background statistics (cached per profile and
 background version); `effect` answers for one paper, `neighbours` names the voted papers it is most
-like (for `/papers why`). `bot.ranking.score.rank` applies the decision and the bounds.
+like (for `/papers why`). `bot.ranking.score.rank` applies f (with topics added to the best topic's
+relevance, clamped to +-FEEDBACK_MAX_SHIFT) and the bounds on how many papers a vote may admit, raise
+or remove. Constants and reasons: `bot.ranking.tuning`; the model, its bounds and figures:
+docs/ranking.md, "Relevance feedback".
 Limit: one liked centroid per channel, so a channel liking papers on several subjects gets a blend.
 """
 

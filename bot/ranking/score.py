@@ -15,21 +15,13 @@ The formula
     comments  = 0.25 * ln(1 + comments)                                         only when > 0
 
 The weights and the reasons for them are in `bot.ranking.tuning`; the relevance is
-`bot.ranking.relevance`, the feedback `bot.ranking.rocchio` (which papers it may admit, remove or
-raise, and its bounds). "Hours on the list" run from `Paper.submitted_at` (or 00:00 UTC of
-`list_day` when the API did not say) to `now`, counted in whole minutes. Ties break by upvotes (more
-first), then arXiv id (ascending), so the order is total and deterministic.
-
-The topic-independent parts of a paper depend only on the paper and the minute, so they are cached
-per paper object (bounded): the daily fan-out ranks the same papers for thousands of channels. With
-topics, every paper is indexed once (`bot.ranking.index`, cached by text), counted into the background
-statistics once, and scored once per distinct topic (remembered per paper).
-
-With a profile, each channel's ranking is its own (nothing is shared between channels but the papers'
-indexes and feedback vectors); without one, or with an empty one, the results are those of no
-feedback, object for object.
-
-`explain` turns the parts into one line each for `/papers why`; the parts always sum to the score.
+`bot.ranking.relevance`, the feedback `bot.ranking.rocchio`. "Hours on the list" run from
+`Paper.submitted_at` (or 00:00 UTC of `list_day` when the API did not say) to `now`, counted in whole
+minutes. Ties break by upvotes (more first), then arXiv id (ascending), so the order is total and
+deterministic. Without a profile, or with an empty one, the results are those of no feedback, object
+for object. `explain` turns the parts into one line each for `/papers why`; they always sum to the
+score. What is cached, and why (the daily fan-out ranks the same papers for thousands of channels):
+docs/ranking.md, "Speed".
 """
 
 from __future__ import annotations

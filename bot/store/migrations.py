@@ -1,31 +1,18 @@
 """Data written by earlier versions: how it reads today, and its one-time rewrite.
 
-One migration so far, "slack_topics_as_typed". Until issue 10, papers-bot stored a Slack channel's
-topics as Slack sent them: `R&D` typed became `R&amp;D` in Redis, `@ana` became `<@U1|ana>`, so
-such a topic showed as `R&amp;amp;D`, `unsubscribe R&D` could not find it and the daily post
-looked for the literal `R&amp;D`. Since then topics are stored as typed, and a subscription's `cfg` JSON says so
-with `"tv": 2` (topic text version) next to its topics (bot.store.keys). Three parts make the
-change safe with any number of replicas, older ones included while a rolling deploy runs:
-
-1. Reading. A Slack `cfg` with topics and without `"tv": 2` is decoded as it is read
-   (`topics_as_typed`, used by `Schedule.from_json`), by the store and the daily engine alike.
-   Every reader sees plain text from the start, whether or not the rewrite has run.
-2. Writing. Every `cfg` written with topics carries `"tv": 2` in the same HSET, so a record is
-   decoded at most once. An older replica that rewrites a `cfg` drops the field (it does not know
-   it), and what it wrote reads decoded again. Limit: a topic typed as literal entity text
-   (`&amp;`) into a record that an older replica then rewrites would be decoded; only during a
-   rolling deploy, and only for such a topic.
-3. Rewriting. `migrate` (the Slack app runs it at start) rewrites every Slack `cfg` still in the
-   old form, each in a WATCH/MULTI transaction on its own key (legal on Redis Cluster): a change
-   made meanwhile aborts the write and the record is read again, so nothing is lost or decoded
-   twice. The version `v` moves on (as on every `cfg` change); who changed the settings, and when,
-   stay as they were. When the scan is complete it records `P:migrations`
-   `slack_topics_as_typed` (epoch seconds), and later starts skip it. Replicas that start together
-   run it side by side: each record's check and write are one transaction, so that is only
-   repeated reading, never a second decoding.
+One migration so far, "slack_topics_as_typed": until issue 10 a Slack channel's topics were stored as
+Slack sent them (`R&amp;D` for `R&D`); since then they are stored as typed, and a subscription's `cfg`
+JSON says so with `"tv": 2` (bot.store.keys). `topics_as_typed` reads an old record as plain text
+(the store and the daily engine alike, before or after the rewrite); `migrate` (the Slack app runs it
+at start) rewrites each old Slack `cfg` once, in a WATCH/MULTI transaction on its own key, and records
+`P:migrations` `slack_topics_as_typed` when the scan is complete, so later starts skip it. Why that is
+safe with any number of replicas, older ones included during a rolling deploy: docs/reliability.md,
+"Slack topics stored as typed".
 
 Limits: the scan uses SCAN on the one server papers-bot talks to (its Redis client is not a cluster
-client); Discord channels are never touched (Discord sends text as typed).
+client); Discord channels are never touched (Discord sends text as typed). A topic typed as literal
+entity text (`&amp;`) into a record that an older replica then rewrites would be decoded (only during a
+rolling deploy, and only for such a topic).
 """
 
 from __future__ import annotations

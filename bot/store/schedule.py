@@ -13,20 +13,15 @@ gets one post, at its post time, unless
   on the 15th in Tokyo and on the 14th in Los Angeles), then the day gets none; or
 * its post time had already passed when the daily post started: a new subscription (also after
   `unsubscribe`) or `resume` after a pause (`since`, the subscription's `active_since`). The
-  first post is then at the next post time, not at once: subscribing at 23:30 with the default
-  09:00 posts the next morning at 09:00 (posting at 23:30 would hold every later post back by
-  the 20-hour gap: 19:30, 15:30, 11:30 before 09:00 again). A change of time or zone is not a
+  first post is then at the next post time, not at once. A change of time or zone is not a
   start: a day that is owed and had no post still gets it, late if need be; or
 * its post time is less than `MIN_GAP` after the last post, then the post waits until
-  `MIN_GAP` has passed, which is always still the same local day (a local day that had no post
-  starts after the last post and is at least 23 hours long).
+  `MIN_GAP` has passed, which is always still the same local day.
 
 So two posts are never less than 20 hours apart, no local day gets two, and a day that had no post
-is never skipped once the daily post has started. The price of the 20-hour gap: after a late post
-(a bot that was down posts when it is back, the same local day; a change of time that catches up
-an owed day) the next days' posts come 20 hours after the previous one until they are back at
-their time (a 23:00 catch-up of 09:00: 19:00, 15:00, 11:00, then 09:00). The memory of the last
-post outlives the subscription (`bot.store.keys`).
+is never skipped once the daily post has started. The memory of the last post outlives the
+subscription (`bot.store.keys`). Why the rule is so, and what the 20-hour gap costs after a late
+post: docs/daily-engine.md, "The schedule rule".
 """
 
 from __future__ import annotations

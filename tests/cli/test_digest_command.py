@@ -217,3 +217,11 @@ def test_digest_from_a_file_loads_no_network_nor_settings_machinery(saved: Path)
     assert result.returncode == 0, result.stderr
     assert "Fast Diffusion Sampling" in result.stdout
     assert result.stderr.strip() == "0 []"
+
+
+def test_no_command_shows_what_there_is_to_run(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([], capsys)
+    assert code == 2
+    assert out.startswith("usage: papers-bot")
+    for command in ("digest", "doctor", "stop-redis", "slack", "discord"):
+        assert f"    {command}" in out

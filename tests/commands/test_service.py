@@ -109,6 +109,8 @@ async def test_members_cannot_change_settings(service: CommandService) -> None:
         reply = await notice(service, text, caller=MEMBER)
         assert reply.title == "Only people who manage this channel can change its daily post"
         assert "workspace admin" in reply.lines[0]
+    forget = await notice(service, "forget", caller=MEMBER)  # its own refusal, from SUBCOMMANDS
+    assert forget.title == "Only people who manage this channel can forget its votes"
     assert (await notice(service, "status", caller=MEMBER)).title == "This channel has no daily post"
 
 

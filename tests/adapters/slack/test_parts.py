@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.jobs import Jobs
 from adapters.slack.listeners.commands import COMMAND
 from adapters.slack.permissions import Permissions, PermissionUnknown
 from adapters.slack.webapi import CHANNEL_GONE, delivery_error, retry_after
 from bot.daily.errors import ChannelGone, DeliveryFailed
+from tests.fakes.slack_api import FakeSlack, Reply
 
 MANIFEST = Path(__file__).resolve().parents[3] / "slack-manifest.yml"
 
@@ -66,40 +69,36 @@ async def test_slow_jobs_time_out_and_drain_cancels_what_is_left() -> None:
     assert jobs.running == 0
 
 
-class FakeClient:
-    def __init__(self, users: dict[str, Any]) -> None:
-        self.users = users
-        self.calls = 0
-
-    async def users_info(self, user: str) -> dict[str, Any]:
-        self.calls += 1
-        found = self.users.get(user)
-        if isinstance(found, Exception):
-            raise found
-        return {"ok": True, "user": found}
+def web_client(fake_slack: FakeSlack, timeout: int = 5) -> AsyncWebClient:
+    """The real Web API client on the local fake Slack (tests/fakes/slack_api.py)."""
+    return AsyncWebClient(token="xoxb-test", base_url=fake_slack.api_url, timeout=timeout)
 
 
-async def test_permissions_cache_expires() -> None:
+async def test_permissions_cache_expires(fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("UA", admin=True)
+    fake_slack.add_user("UM")
     now = [0.0]
-    client = FakeClient({"UA": {"is_admin": True}, "UM": {}})
-    permissions = Permissions(client, "admins", ttl=60, clock=lambda: now[0])  # type: ignore[arg-type]
+    permissions = Permissions(web_client(fake_slack), "admins", ttl=60, clock=lambda: now[0])
     assert await permissions.can_manage("T1", "UA") and not await permissions.can_manage("T1", "UM")
-    assert await permissions.can_manage("T1", "UA") and client.calls == 2
+    assert await permissions.can_manage("T1", "UA") and len(fake_slack.calls_to("users.info")) == 2
     now[0] = 61
-    assert await permissions.can_manage("T1", "UA") and client.calls == 3
-    assert await Permissions(client, "anyone").can_manage("T1", "UM")  # type: ignore[arg-type]
+    assert await permissions.can_manage("T1", "UA") and len(fake_slack.calls_to("users.info")) == 3
+    assert await Permissions(web_client(fake_slack), "anyone").can_manage("T1", "UM")
+    assert len(fake_slack.calls_to("users.info")) == 3  # `anyone` never asks Slack
     with pytest.raises(ValueError):
-        Permissions(client, "everyone")  # type: ignore[arg-type]
+        Permissions(web_client(fake_slack), "everyone")
 
 
-async def test_permissions_refuse_when_slack_fails() -> None:
-    client = FakeClient(
-        {"UX": TimeoutError(), "UY": SlackApiError("no", {"ok": False, "error": "ratelimited"})}
-    )
-    permissions = Permissions(client, "admins")  # type: ignore[arg-type]
-    with pytest.raises(PermissionUnknown):
-        await permissions.can_manage("T1", "UX")
+async def test_permissions_refuse_when_slack_fails(fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("UY", admin=True)
+    fake_slack.fail("users.info", Reply.ratelimited())
     with pytest.raises(PermissionUnknown, match="ratelimited"):
+        await Permissions(web_client(fake_slack), "admins").can_manage("T1", "UY")
+    with socket.socket() as closed:  # a port nothing listens on: Slack does not answer
+        closed.bind(("127.0.0.1", 0))
+        unreachable = f"http://127.0.0.1:{closed.getsockname()[1]}/api/"
+    permissions = Permissions(AsyncWebClient(token="xoxb-test", base_url=unreachable, timeout=2), "admins")
+    with pytest.raises(PermissionUnknown, match="Slack did not answer"):
         await permissions.can_manage("T1", "UY")
 
 

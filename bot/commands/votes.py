@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 VOTE_DEADLINE = 2.0  # seconds for checking and storing a vote (Slack acked already; Discord deferred)
 PAPER_WAIT = 1.0  # seconds to find the paper's title and abstract for its card
+#: Seconds before VOTE_DEADLINE by which Redis must have run the vote (by its clock), or store nothing:
+#: time for the reply to come back, so a vote the voter is told did not count is never stored late.
+REPLY_MARGIN = 0.25
 BARS_WAIT = 0.5  # seconds for each Redis read of `bars`: buttons must not make a listing miss its deadline
 
 
@@ -154,6 +157,7 @@ class VoteService:
     async def _cast(
         self, channel: ChannelRef, voter: str, value: str, shown: Collection[str] | None
     ) -> VoteAnswer:
+        must_run_by = time.time() + self.deadline - min(REPLY_MARGIN, self.deadline / 4)
         try:
             async with asyncio.timeout(self.deadline):
                 signer = await self.signer()
@@ -165,7 +169,9 @@ class VoteService:
                     log.info("%s: a vote on %s, not in the clicked message", channel, token.paper_id)
                     return VoteAnswer(VoteOutcome.NOT_IN_MESSAGE, token, notice=NOT_IN_MESSAGE)
                 paper = await self._paper(token)
-                result = await self._state.votes.vote(channel, paper or token.paper_id, voter, token.vote)
+                result = await self._state.votes.vote(
+                    channel, paper or token.paper_id, voter, token.vote, deadline=must_run_by
+                )
         except (TimeoutError, RedisError, RedisUnavailable, OSError) as exc:
             log.warning("%s: a vote did not count: %s", channel, str(exc) or type(exc).__name__)
             return VoteAnswer(VoteOutcome.STORAGE_DOWN, notice=NOT_COUNTED)

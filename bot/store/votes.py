@@ -111,13 +111,22 @@ class VoteStore:
         self.max_age_seconds = max_age_seconds
 
     async def vote(
-        self, channel: ChannelRef, paper: Paper | FeedbackExample | str, voter: str, vote: Vote
+        self,
+        channel: ChannelRef,
+        paper: Paper | FeedbackExample | str,
+        voter: str,
+        vote: Vote,
+        *,
+        deadline: float | None = None,
     ) -> VoteResult:
         """Record `voter`'s `vote` (LIKE or DISLIKE) on `paper`; the same vote again takes it back.
 
         `paper` is the Paper, an example of it (title and text), or only its id when neither can
         be had (Hugging Face down): the paper's stored card is then kept, or an empty one made.
-        Raises ValueError for a NONE vote or an id with blanks.
+        `deadline` (epoch seconds, wall clock): if Redis runs the vote later than that by its own
+        clock (it stalled, the command waited in its socket), nothing is stored and
+        redis.exceptions.ResponseError ("LATE ...") is raised; the deadline is only as exact as the
+        two clocks agree. Raises ValueError for a NONE vote or an id with blanks.
         """
         if vote is Vote.NONE:
             raise ValueError("vote LIKE or DISLIKE; voting the same again takes a vote back")
@@ -137,7 +146,16 @@ class VoteStore:
             self._redis,
             VOTE,
             self._keys.vote_keys(channel),
-            [paper_id, voter, int(vote), int(self._clock()), card, self.max_votes, self.max_age_seconds],
+            [
+                paper_id,
+                voter,
+                int(vote),
+                int(self._clock()),
+                card,
+                self.max_votes,
+                self.max_age_seconds,
+                "" if deadline is None else int(deadline * 1000),
+            ],
         )
         return VoteResult(Vote(int(mine)), Tally(int(likes), int(dislikes)))
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+import time
+from datetime import date, timedelta
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.commands import Caller, CommandService, Listing, Notice, ShowPapers
 from bot.commands.coalesce import Coalescer
 from bot.commands.language import ForgetVotes, Help, ShowVotes, Why, parse
 from bot.commands.vote_tokens import TokenProblem, VoteSigner, VoteToken, unverified_parts
-from bot.commands.votes import taught_notice
+from bot.commands.votes import VoteOutcome, VoteService, taught_notice
 from bot.store import ChannelRef, State, Tally, Taught, TaughtPaper, Vote
 from tests.commands.conftest import CHANNEL, MANAGER, MEMBER, TODAY
 from tests.conftest import HF_DAILY_DAYS, load_real_day
@@ -153,3 +155,32 @@ async def test_forget_is_for_managers_only(service: CommandService, state: State
     done = await service.answer(ForgetVotes(), MANAGER)
     assert isinstance(done, Notice) and "Forgot this channel's 1 votes" in done.title
     assert (await state.votes.taught(CHANNEL)).votes == 0
+
+
+BUSY = """local t0 = redis.call('TIME')
+while true do
+  local t = redis.call('TIME')
+  if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > tonumber(ARGV[1]) then return 1 end
+end"""
+
+
+@pytest.mark.timeout(30)
+async def test_a_vote_redis_answers_too_late_is_not_stored_after_the_voter_was_told(
+    state: State, redis_client: Redis
+) -> None:
+    votes = VoteService(state, deadline=1.5)
+    signer = await votes.signer()
+    tomorrow = date.fromtimestamp(time.time()) + timedelta(days=1)  # no list to read: only the vote waits
+    warm = signer.sign(A, "2510.00001", Vote.LIKE, tomorrow, time.time())
+    value = signer.sign(A, "2510.12586", Vote.LIKE, tomorrow, time.time())
+    assert warm is not None and value is not None
+    assert (await votes.cast(A, "slack:U1", warm, shown=None)).counted  # a connection is ready
+    busy = asyncio.create_task(redis_client.eval(BUSY, 0, 3_500_000))  # Redis stalls for 3.5 s
+    await asyncio.sleep(0.2)
+    answer = await votes.cast(A, "slack:U1", value, shown=None)
+    assert answer.outcome is VoteOutcome.STORAGE_DOWN and answer.notice is not None
+    assert "did not count" in answer.notice.title
+    await busy  # Redis works again, and reads what was sent to it while it stalled
+    await asyncio.sleep(0.3)
+    assert await state.votes.mine(A, "2510.12586", "slack:U1") is Vote.NONE  # as the voter was told
+    assert await state.votes.counts(A, ["2510.12586"]) == {"2510.12586": Tally()}

@@ -184,3 +184,29 @@ async def test_a_vote_redis_answers_too_late_is_not_stored_after_the_voter_was_t
     await asyncio.sleep(0.3)
     assert await state.votes.mine(A, "2510.12586", "slack:U1") is Vote.NONE  # as the voter was told
     assert await state.votes.counts(A, ["2510.12586"]) == {"2510.12586": Tally()}
+
+
+async def test_why_quotes_voted_titles_and_topics_without_their_backticks(
+    service: CommandService, fake_hf: FakeHF, state: State
+) -> None:
+    from tests.factories import api_item
+
+    words = "robot manipulation policy learned from demonstrations with a dexterous gripper"
+    items = [
+        api_item(f"2510.2000{i}", title=f"Robot policy {i}", abstract=f"We learn a {words}.", upvotes=9 - i)
+        for i in range(4)
+    ]
+    fake_hf.days[TODAY.isoformat()] = items
+    liked = {**items[0], "paper": {**items[0]["paper"], "title": "Robot ` policy **0** <!channel> `"}}
+    fake_hf.days[TODAY.isoformat()] = [liked, *items[1:]]
+    listing = await service.answer(ShowPapers(when=TODAY, top=4), MEMBER)
+    assert isinstance(listing, Listing)
+    voted = next(e.paper for e in listing.digest.entries if e.paper.id == "2510.20000")
+    await state.votes.vote(CHANNEL, voted, "slack:U1", Vote.LIKE)
+    await state.subscriptions.subscribe(CHANNEL, by="slack:UADMIN", topic="robot `policy`")
+    why = await service.answer(Why("2510.20001"), MEMBER)
+    assert isinstance(why, Notice)
+    said = [line for line in why.lines if line.startswith("• ")]
+    # outside text is quoted without its backticks: they would pair with the code spans of ours
+    assert any("this channel liked: “Robot ' policy **0** <!channel> '”" in line for line in said), said
+    assert any("match for “robot 'policy'”" in line for line in said), said

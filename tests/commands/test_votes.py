@@ -210,3 +210,27 @@ async def test_why_quotes_voted_titles_and_topics_without_their_backticks(
     # outside text is quoted without its backticks: they would pair with the code spans of ours
     assert any("this channel liked: “Robot ' policy **0** <!channel> '”" in line for line in said), said
     assert any("match for “robot 'policy'”" in line for line in said), said
+
+
+@pytest.mark.parametrize("title", ["@" * 80, "<@U123> " * 10, "@everyone " * 8, "<" * 80, "&" * 80])
+def test_votes_listing_of_titles_that_escape_long_keeps_whole_lines_within_the_platforms_limits(
+    title: str,
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.commands.payloads import discord_reply, slack_reply
+
+    def voted(prefix: str, tally: Tally) -> tuple[TaughtPaper, ...]:
+        return tuple(TaughtPaper(f"{prefix}.{i:05d}", title, tally, datetime.now(UTC)) for i in range(20))
+
+    taught = Taught(liked=voted("2510", Tally(3, 0)), disliked=voted("2511", Tally(0, 3)), votes=300)
+    [payload] = discord_reply(taught_notice(taught, "discord"))
+    content = payload["content"]
+    assert len(content) <= 2000
+    assert content.endswith("Managers can clear them with `/papers forget`.")  # the way out is kept
+    assert all(line.count("`") % 2 == 0 for line in content.splitlines())  # no code span cut open
+    assert "@everyone" not in content and "<@U123>" not in content
+    [slack] = slack_reply(taught_notice(taught, "slack"))
+    body = slack["blocks"][-1]["text"]["text"]
+    assert len(body) <= 3000 and body.endswith("Managers can clear them with `/papers forget`.")
+    assert all(line.count("`") % 2 == 0 for line in body.splitlines())

@@ -168,7 +168,9 @@ class VoteService:
                 if shown is not None and value not in shown:
                     log.info("%s: a vote on %s, not in the clicked message", channel, token.paper_id)
                     return VoteAnswer(VoteOutcome.NOT_IN_MESSAGE, token, notice=NOT_IN_MESSAGE)
-                paper = await self._paper(token)
+                # The card is kept with the votes: the day's whole list is read only for a new one.
+                carded = await self._state.votes.has_card(channel, token.paper_id)
+                paper = None if carded else await self._paper(token)
                 result = await self._state.votes.vote(
                     channel, paper or token.paper_id, voter, token.vote, deadline=must_run_by
                 )

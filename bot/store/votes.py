@@ -167,6 +167,12 @@ class VoteStore:
         tallies = _tallies(_fresh(votes, times))
         return {pid: tallies.get(pid, Tally()) for pid in paper_ids}
 
+    async def has_card(self, channel: ChannelRef, paper_id: str) -> bool:
+        """Whether the channel keeps a card with the title and text of `paper_id` (a vote by id
+        alone then keeps it; an empty card, made when HF was down, does not count)."""
+        card = await self._redis.hget(self._keys.vote_cards(channel), paper_id)
+        return card is not None and card not in ("{}", b"{}")
+
     async def mine(self, channel: ChannelRef, paper_id: str, voter: str) -> Vote:
         """`voter`'s vote on `paper_id` in `channel`."""
         value = await self._redis.hget(self._keys.votes(channel), f"{paper_id} {voter}")

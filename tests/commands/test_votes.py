@@ -234,3 +234,26 @@ def test_votes_listing_of_titles_that_escape_long_keeps_whole_lines_within_the_p
     body = slack["blocks"][-1]["text"]["text"]
     assert len(body) <= 3000 and body.endswith("Managers can clear them with `/papers forget`.")
     assert all(line.count("`") % 2 == 0 for line in body.splitlines())
+
+
+async def test_clicks_on_a_paper_with_a_stored_card_do_not_read_its_days_list_again(
+    fake_hf: FakeHF, state: State
+) -> None:
+    from tests.factories import api_item
+
+    fake_hf.days[TODAY.isoformat()] = [
+        api_item(f"2510.3000{i}", title=f"Paper {i}", abstract="A long abstract. " * 100) for i in range(8)
+    ]
+    votes = VoteService(state)
+    signer = await votes.signer()
+    value = signer.sign(A, "2510.30001", Vote.LIKE, TODAY, time.time())
+    assert value is not None
+    assert (await votes.cast(A, "slack:U0", value, shown=None)).counted
+    assert (await state.votes.profile(A)).examples[0].title == "Paper 1"  # the card, from the day's list
+    await state.redis.config_resetstat()
+    for i in range(1, 41):  # a burst of clicks on the same paper
+        assert (await votes.cast(A, f"slack:U{i}", value, shown=None)).counted
+    stats = await state.redis.info("commandstats")
+    assert "cmdstat_get" not in stats  # the day's whole list is not fetched from Redis per click
+    assert (await state.votes.counts(A, ["2510.30001"]))["2510.30001"] == Tally(41, 0)
+    assert (await state.votes.profile(A)).examples[0].title == "Paper 1"

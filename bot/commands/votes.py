@@ -93,6 +93,29 @@ def counted_notice(result: VoteResult) -> Notice:
     )
 
 
+class Turn:
+    """One click's place in its voter's line (`VoteService.turn`): `after` is the previous click's
+    `done`, which `end()` sets for the next one."""
+
+    __slots__ = ("_key", "_line", "after", "done")
+
+    def __init__(
+        self,
+        line: dict[tuple[ChannelRef, str], Turn],
+        key: tuple[ChannelRef, str],
+        after: asyncio.Future[None] | None,
+    ) -> None:
+        self._line, self._key, self.after = line, key, after
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def end(self) -> None:
+        """Let the voter's next click go (idempotent); the line is forgotten after its last click."""
+        if not self.done.done():
+            self.done.set_result(None)
+        if self._line.get(self._key) is self:
+            del self._line[self._key]
+
+
 class VoteService:
     def __init__(
         self,
@@ -105,6 +128,7 @@ class VoteService:
         self._clock = clock
         self.deadline = deadline
         self._signer: VoteSigner | None = None
+        self._turns: dict[tuple[ChannelRef, str], Turn] = {}  # each voter's latest click
 
     async def signer(self) -> VoteSigner:
         """The shared signer (its key read from Redis once per process). Raises RedisError."""
@@ -140,8 +164,25 @@ class VoteService:
                 )
         return bars
 
+    def turn(self, channel: ChannelRef, voter: str) -> Turn:
+        """`voter`'s place in the line of their clicks in `channel`: a click waits for the ones taken
+        before it, so the last click wins even when an earlier one waits for HF (in this process).
+        Adapters take it as the click arrives (before any await) and hand it to `cast`, or `end()`
+        it if they do not cast."""
+        key = (channel, voter)
+        before = self._turns.get(key)
+        turn = Turn(self._turns, key, before.done if before is not None else None)
+        self._turns[key] = turn
+        return turn
+
     async def cast(
-        self, channel: ChannelRef, voter: str, value: str, *, shown: Collection[str] | None
+        self,
+        channel: ChannelRef,
+        voter: str,
+        value: str,
+        *,
+        shown: Collection[str] | None,
+        turn: Turn | None = None,
     ) -> VoteAnswer:
         """Check and store one click of a vote button with `value`, by `voter` ("slack:U1"), within
         `deadline` seconds.
@@ -150,16 +191,19 @@ class VoteService:
         the message, as Slack does not for ephemeral ones): a value that is not among them is
         refused. Never raises for a failure a user can meet.
         """
-        answer = await self._cast(channel, voter, value, shown)
+        answer = await self._cast(channel, voter, value, shown, turn)
         metrics.VOTES.labels(channel.platform, answer.outcome.value).inc()
         return answer
 
     async def _cast(
-        self, channel: ChannelRef, voter: str, value: str, shown: Collection[str] | None
+        self, channel: ChannelRef, voter: str, value: str, shown: Collection[str] | None, turn: Turn | None
     ) -> VoteAnswer:
         must_run_by = time.time() + self.deadline - min(REPLY_MARGIN, self.deadline / 4)
+        turn = turn or self.turn(channel, voter)
         try:
             async with asyncio.timeout(self.deadline):
+                if turn.after is not None:
+                    await asyncio.shield(turn.after)
                 signer = await self.signer()
                 token = signer.read(channel, value, self._clock())
                 if isinstance(token, TokenProblem):
@@ -177,6 +221,8 @@ class VoteService:
         except (TimeoutError, RedisError, RedisUnavailable, OSError) as exc:
             log.warning("%s: a vote did not count: %s", channel, str(exc) or type(exc).__name__)
             return VoteAnswer(VoteOutcome.STORAGE_DOWN, notice=NOT_COUNTED)
+        finally:
+            turn.end()
         outcome = VoteOutcome.TAKEN_BACK if result.mine is Vote.NONE else VoteOutcome.COUNTED
         return VoteAnswer(outcome, token, result)
 

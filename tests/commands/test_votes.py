@@ -257,3 +257,26 @@ async def test_clicks_on_a_paper_with_a_stored_card_do_not_read_its_days_list_ag
     assert "cmdstat_get" not in stats  # the day's whole list is not fetched from Redis per click
     assert (await state.votes.counts(A, ["2510.30001"]))["2510.30001"] == Tally(41, 0)
     assert (await state.votes.profile(A)).examples[0].title == "Paper 1"
+
+
+async def test_a_voters_clicks_count_in_the_order_they_came_even_when_the_first_waits_for_hf(
+    fake_hf: FakeHF, state: State
+) -> None:
+    from bot.source.hf_parse import parse_item
+    from tests.factories import api_item
+
+    item = api_item("2510.40001", title="Slow paper", abstract="An abstract.")
+    fake_hf.days[TODAY.isoformat()] = [item]
+    fake_hf.delay = 0.6  # HF is slow: the first click waits for the paper's card
+    votes = VoteService(state)
+    signer = await votes.signer()
+    like = signer.sign(A, "2510.40001", Vote.LIKE, TODAY, time.time())
+    dislike = signer.sign(A, "2510.40001", Vote.DISLIKE, TODAY, time.time())
+    assert like is not None and dislike is not None
+    first = asyncio.create_task(votes.cast(A, "slack:U1", like, shown=None))
+    await asyncio.sleep(0.1)
+    await state.votes.vote(A, parse_item(item, TODAY), "slack:U2", Vote.LIKE)  # another replica's click
+    second = await votes.cast(A, "slack:U1", dislike, shown=None)  # U1 changes their mind
+    await first
+    assert second.counted
+    assert await state.votes.mine(A, "2510.40001", "slack:U1") is Vote.DISLIKE  # the last click wins

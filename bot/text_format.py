@@ -153,3 +153,10 @@ def plural(n: int, word: str) -> str:
 def format_day(day: date) -> str:
     """ "Wed 15 Oct 2025", the same in every locale (strftime's %a/%b are not)."""
     return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def quoted(text: str) -> str:
+    """Outside text (a paper title, a typed topic) in “curly quotes” inside a sentence: its backticks
+    become ' so it can never pair with a code span around it (code spans are the only markup of a
+    reply's lines, bot.commands.replies)."""
+    return "“" + text.replace("`", "'") + "”"

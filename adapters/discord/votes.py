@@ -95,9 +95,14 @@ class VoteClicks:
             )
             return
         channel = ChannelRef(PLATFORM, str(interaction.guild_id), str(interaction.channel_id))
-        await interaction.response.defer()  # DEFERRED_UPDATE_MESSAGE: acknowledged, the message unchanged
-        shown = {b.custom_id for _, b in _buttons(interaction.message) if b.custom_id}
-        answer = await self.votes.cast(channel, f"{PLATFORM}:{interaction.user.id}", value, shown=shown)
+        voter = f"{PLATFORM}:{interaction.user.id}"
+        turn = self.votes.turn(channel, voter)  # before any await: clicks are stored in the order they came
+        try:
+            await interaction.response.defer()  # DEFERRED_UPDATE_MESSAGE: acknowledged, the message unchanged
+            shown = {b.custom_id for _, b in _buttons(interaction.message) if b.custom_id}
+            answer = await self.votes.cast(channel, voter, value, shown=shown, turn=turn)
+        finally:
+            turn.end()
         if answer.notice is not None:
             await interaction.followup.send(
                 _content(answer.notice), ephemeral=True, allowed_mentions=NO_MENTIONS

@@ -48,11 +48,8 @@ def discord_reply(reply: Reply) -> list[Payload]:
     if isinstance(reply, Notice):
         reply = _clean(reply)
         text = f"{_TONE[reply.tone]} **{_discord_text(reply.title)}**"
-        body = "\n".join(_discord_text(line) for line in reply.lines)
-        content = f"{text}\n{body}" if body else text
-        return [
-            {"content": content[: L.DISCORD_CONTENT_MAX], "embeds": [], "allowed_mentions": {"parse": []}}
-        ]
+        content = _whole_lines(text, [_discord_text(line) for line in reply.lines], L.DISCORD_CONTENT_MAX)
+        return [{"content": content, "embeds": [], "allowed_mentions": {"parse": []}}]
     payloads = render_discord(reply.digest, reply.votes)
     if reply.note:
         first = payloads[0]
@@ -79,6 +76,26 @@ def _discord_text(text: str) -> str:
     """Escape Discord markdown outside our `code spans`; inside them only break mentions."""
     parts = _CODE.split(text)
     return "".join(_break_mentions(part) if i % 2 else discord_escape(part) for i, part in enumerate(parts))
+
+
+def _whole_lines(title: str, lines: list[str], limit: int) -> str:
+    """`title` and the escaped `lines` in at most `limit` characters: escaping can make lines much
+    longer than written (Discord: every `@` and `<` gains a zero-width space; Slack: `<` is `&lt;`),
+    so the lines that do not fit are left out whole, for a "…", rather than one cut inside a code
+    span; the last line (a notice's way on) is kept when it fits beside the title."""
+    out = [title]
+    used = len(title)
+    last = lines[-1] if lines else ""
+    reserve = len(last) + 3 if len(title) + len(last) + 3 <= limit else 0  # "\n…\n" + the last line
+    for k, line in enumerate(lines):
+        if used + 1 + len(line) + (reserve if k < len(lines) - 1 else 0) > limit:
+            out.append("…")
+            if reserve:
+                out.append(last)
+            break
+        out.append(line)
+        used += 1 + len(line)
+    return "\n".join(out)[:limit]
 
 
 def _break_mentions(text: str) -> str:
@@ -115,7 +132,8 @@ def _slack_insert(payloads: list[Payload], index: int, block: dict[str, Any]) ->
 def _slack_notice(notice: Notice) -> Payload:
     title = f"{_TONE[notice.tone]} *{_slack_text(notice.title, 200)}*"
     blocks: list[dict[str, Any]] = [{"type": "section", "text": _mrkdwn(title)}]
-    body = "\n".join(notice.lines)
-    if body:
-        blocks.append({"type": "section", "text": _mrkdwn(_slack_text(body, L.SLACK_SECTION_TEXT_MAX))})
+    if notice.lines:
+        limit = L.SLACK_SECTION_TEXT_MAX
+        first, *rest = (_slack_text(line, limit) for line in notice.lines)
+        blocks.append({"type": "section", "text": _mrkdwn(_whole_lines(first, rest, limit))})
     return {"text": fit(notice_text(notice), L.SLACK_FALLBACK_TEXT_MAX, slack_escape), "blocks": blocks}

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 VOTE_DEADLINE = 2.0  # seconds for checking and storing a vote (Slack acked already; Discord deferred)
 PAPER_WAIT = 1.0  # seconds to find the paper's title and abstract for its card
+#: Seconds before VOTE_DEADLINE by which Redis must have run the vote (by its clock), or store nothing:
+#: time for the reply to come back, so a vote the voter is told did not count is never stored late.
+REPLY_MARGIN = 0.25
 BARS_WAIT = 0.5  # seconds for each Redis read of `bars`: buttons must not make a listing miss its deadline
 
 
@@ -90,6 +93,29 @@ def counted_notice(result: VoteResult) -> Notice:
     )
 
 
+class Turn:
+    """One click's place in its voter's line (`VoteService.turn`): `after` is the previous click's
+    `done`, which `end()` sets for the next one."""
+
+    __slots__ = ("_key", "_line", "after", "done")
+
+    def __init__(
+        self,
+        line: dict[tuple[ChannelRef, str], Turn],
+        key: tuple[ChannelRef, str],
+        after: asyncio.Future[None] | None,
+    ) -> None:
+        self._line, self._key, self.after = line, key, after
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def end(self) -> None:
+        """Let the voter's next click go (idempotent); the line is forgotten after its last click."""
+        if not self.done.done():
+            self.done.set_result(None)
+        if self._line.get(self._key) is self:
+            del self._line[self._key]
+
+
 class VoteService:
     def __init__(
         self,
@@ -102,6 +128,7 @@ class VoteService:
         self._clock = clock
         self.deadline = deadline
         self._signer: VoteSigner | None = None
+        self._turns: dict[tuple[ChannelRef, str], Turn] = {}  # each voter's latest click
 
     async def signer(self) -> VoteSigner:
         """The shared signer (its key read from Redis once per process). Raises RedisError."""
@@ -137,8 +164,25 @@ class VoteService:
                 )
         return bars
 
+    def turn(self, channel: ChannelRef, voter: str) -> Turn:
+        """`voter`'s place in the line of their clicks in `channel`: a click waits for the ones taken
+        before it, so the last click wins even when an earlier one waits for HF (in this process).
+        Adapters take it as the click arrives (before any await) and hand it to `cast`, or `end()`
+        it if they do not cast."""
+        key = (channel, voter)
+        before = self._turns.get(key)
+        turn = Turn(self._turns, key, before.done if before is not None else None)
+        self._turns[key] = turn
+        return turn
+
     async def cast(
-        self, channel: ChannelRef, voter: str, value: str, *, shown: Collection[str] | None
+        self,
+        channel: ChannelRef,
+        voter: str,
+        value: str,
+        *,
+        shown: Collection[str] | None,
+        turn: Turn | None = None,
     ) -> VoteAnswer:
         """Check and store one click of a vote button with `value`, by `voter` ("slack:U1"), within
         `deadline` seconds.
@@ -147,15 +191,19 @@ class VoteService:
         the message, as Slack does not for ephemeral ones): a value that is not among them is
         refused. Never raises for a failure a user can meet.
         """
-        answer = await self._cast(channel, voter, value, shown)
+        answer = await self._cast(channel, voter, value, shown, turn)
         metrics.VOTES.labels(channel.platform, answer.outcome.value).inc()
         return answer
 
     async def _cast(
-        self, channel: ChannelRef, voter: str, value: str, shown: Collection[str] | None
+        self, channel: ChannelRef, voter: str, value: str, shown: Collection[str] | None, turn: Turn | None
     ) -> VoteAnswer:
+        must_run_by = time.time() + self.deadline - min(REPLY_MARGIN, self.deadline / 4)
+        turn = turn or self.turn(channel, voter)
         try:
             async with asyncio.timeout(self.deadline):
+                if turn.after is not None:
+                    await asyncio.shield(turn.after)
                 signer = await self.signer()
                 token = signer.read(channel, value, self._clock())
                 if isinstance(token, TokenProblem):
@@ -164,11 +212,17 @@ class VoteService:
                 if shown is not None and value not in shown:
                     log.info("%s: a vote on %s, not in the clicked message", channel, token.paper_id)
                     return VoteAnswer(VoteOutcome.NOT_IN_MESSAGE, token, notice=NOT_IN_MESSAGE)
-                paper = await self._paper(token)
-                result = await self._state.votes.vote(channel, paper or token.paper_id, voter, token.vote)
+                # The card is kept with the votes: the day's whole list is read only for a new one.
+                carded = await self._state.votes.has_card(channel, token.paper_id)
+                paper = None if carded else await self._paper(token)
+                result = await self._state.votes.vote(
+                    channel, paper or token.paper_id, voter, token.vote, deadline=must_run_by
+                )
         except (TimeoutError, RedisError, RedisUnavailable, OSError) as exc:
             log.warning("%s: a vote did not count: %s", channel, str(exc) or type(exc).__name__)
             return VoteAnswer(VoteOutcome.STORAGE_DOWN, notice=NOT_COUNTED)
+        finally:
+            turn.end()
         outcome = VoteOutcome.TAKEN_BACK if result.mine is Vote.NONE else VoteOutcome.COUNTED
         return VoteAnswer(outcome, token, result)
 

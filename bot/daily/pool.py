@@ -2,6 +2,9 @@
 
 The recent list days are read and merged once per pass, and each distinct topic set is ranked
 once, so thousands of channels share a few rankings and their candidate ids are encoded once.
+A channel with votes is ranked on its own; the pool keeps the VOTED_RANKINGS_KEPT most recently
+used of those (a pass over thousands of voted channels would otherwise hold all their rankings to
+its end) and ranks an evicted one again if asked: the same papers at the same `now`, the same list.
 
 A list day that HF refused to send because of a rate limit is missing from the pool until HF's
 reset: then `Pool.defer` tells the engine to leave a due channel for a pass at that reset rather
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +37,9 @@ log = logging.getLogger(__name__)
 #: A ranking is chosen by the channel's topics and its votes (None: no votes).
 RankingKey = tuple[tuple[str, ...], FeedbackProfile | None]
 
+#: Rankings of channels with votes kept at once (each is a channel's own: none is shared).
+VOTED_RANKINGS_KEPT = 64
+
 #: Seconds a deferred post needs before the end of its local day (the pass at the reset, its sends).
 DEFER_MARGIN = 60.0
 
@@ -48,6 +55,7 @@ class Pool:
     index: dict[RankingKey, dict[str, RankedPaper]] = field(default_factory=dict)
     packed: dict[tuple[tuple[str, ...], FeedbackProfile | None, int], Packed] = field(default_factory=dict)
     limited_until: float | None = None  # a list day is missing: HF's reset (Unix time, real clock)
+    voted: OrderedDict[RankingKey, None] = field(default_factory=OrderedDict)  # least recently used first
 
     @classmethod
     async def load(cls, cache: PaperCache, now: datetime, lookback_days: int) -> Pool | SourceUnavailable:
@@ -101,6 +109,7 @@ class Pool:
         if found is None:
             found = Packed([r.paper.id for r in self.ranking(topics, profile)[:limit]])
             self.packed[key] = found
+        self._used((topics, profile or None))
         return found
 
     def ranking(self, topics: tuple[str, ...], profile: FeedbackProfile | None = None) -> list[RankedPaper]:
@@ -122,6 +131,7 @@ class Pool:
                 papers = [p for p in papers if p.id in matching]
             found = rank(papers, parse_topics(topics), now=self.now, profile=profile or None)
             self.ranked[key] = found
+        self._used(key)
         return found
 
     def lookup(
@@ -133,6 +143,7 @@ class Pool:
         if index is None:
             index = {r.paper.id: r for r in self.ranking(topics, profile)}
             self.index[key] = index
+        self._used(key)
         out = []
         by_id = None
         for pid in ids:
@@ -145,6 +156,19 @@ class Pool:
             if entry is not None:
                 out.append(entry)
         return out
+
+    def _used(self, key: RankingKey) -> None:
+        """Note a use of a voted channel's ranking; forget the least recently used beyond the bound."""
+        if key[1] is None:
+            return
+        self.voted[key] = None
+        self.voted.move_to_end(key)
+        while len(self.voted) > VOTED_RANKINGS_KEPT:
+            old, _ = self.voted.popitem(last=False)
+            self.ranked.pop(old, None)
+            self.index.pop(old, None)
+            for packed in [k for k in self.packed if k[:2] == old]:
+                del self.packed[packed]
 
 
 _TOPIC_CACHE: dict[str, Any] = {}

@@ -32,6 +32,7 @@ from bot.ranking.background import Background, background
 from bot.ranking.index import PaperIndex, paper_index
 from bot.ranking.query import Term, TopicQuery
 from bot.ranking.tuning import FIELDS
+from bot.text_format import quoted
 
 _COMPILED_CACHE_SIZE: Final = 4096
 _MEMO_SIZE: Final = 128  # topic results remembered per paper
@@ -289,7 +290,7 @@ def describe(hit: Hit) -> str:
         f"the IDF{_power()}-weighted mean of each word's BM25F evidence" if several else "its BM25F evidence"
     )
     return (
-        f"{strength(hit.relevance)} match for “{hit.query}”: relevance {hit.relevance:.2f} ≥ "
+        f"{strength(hit.relevance)} match for {quoted(hit.query)}: relevance {hit.relevance:.2f} ≥ "
         f"{tuning.MATCH_THRESHOLD}, {how}: " + "; ".join(words)
     )
 

@@ -42,7 +42,7 @@ from bot.ranking.relevance import CompiledTopic, Hit, compiled, describe, match_
 from bot.ranking.rocchio import FeedbackModel, model, paper_vector
 from bot.ranking.tuning import COMMENTS_WEIGHT, FULL_DAY_HOURS, MIN_HOURS, STARS_WEIGHT
 from bot.ranking.types import RankedPaper, ScorePart
-from bot.text_format import clip
+from bot.text_format import clip, quoted
 
 BASE_CACHE_SIZE = 8192  # (paper, minute) entries; cleared wholesale when full
 _TITLE_SHOWN = 80  # characters of a voted paper's title in a feedback explanation
@@ -163,7 +163,7 @@ def _topic_info(hits: tuple[Hit, ...]) -> tuple[ScorePart, tuple[str, ...], tupl
                 best = h
         detail = describe(best)
         if len(hits) > 1:
-            detail += "; also matches " + ", ".join(f"“{h.query}”" for h in hits if h is not best)
+            detail += "; also matches " + ", ".join(quoted(h.query) for h in hits if h is not best)
             terms: list[str] = []
             for h in hits:
                 terms.extend(t for t in h.terms if t not in terms)
@@ -292,7 +292,7 @@ def _with_feedback(ranked: RankedPaper, shift: float, fm: FeedbackModel) -> Rank
     """`ranked` with a feedback part of RELEVANCE_WEIGHT x `shift` (f, clamped with topics) after its
     relevance (or upvotes) part, naming the voted papers it is most like."""
     neighbours = fm.neighbours(paper_vector(ranked.paper), 1 if shift > 0 else -1)
-    shown = ", ".join(f"“{clip(e.title, _TITLE_SHOWN)}”" for e in neighbours) or "their common words"
+    shown = ", ".join(quoted(clip(e.title, _TITLE_SHOWN)) for e in neighbours) or "their common words"
     if shift > 0:
         detail = f"similar to papers this channel liked: {shown}"
     else:
@@ -357,7 +357,7 @@ def _topics_with_feedback(
         shift = shifts[k]
         base = _base(papers[k], minute)
         detail = (
-            f"below the match threshold for “{hit.query}” (relevance {hit.relevance:.2f} < {threshold}), "
+            f"below the match threshold for {quoted(hit.query)} (relevance {hit.relevance:.2f} < {threshold}), "
             f"admitted as {hit.relevance + shift:.2f} with this channel's feedback"
         )
         relevance = ScorePart("relevance", tuning.RELEVANCE_WEIGHT * hit.relevance, detail)

@@ -260,13 +260,21 @@ return 0
 # One person's vote on one paper in one channel (bot.store.votes), and the channel's bounds.
 # KEYS: votes (HASH member -> "1" | "-1"), vote times (ZSET member -> epoch s), cards (HASH paper -> JSON)
 # ARGV: paper id, voter, vote ("1" | "-1"), now (epoch s), card JSON ("": keep the stored card), most
-# votes kept, longest kept (s)
+# votes kept, longest kept (s), deadline (epoch ms by Redis' TIME; "": none)
+# Past the deadline the script stores nothing and fails with LATE: the caller has given up and told
+# the voter the vote did not count, so a command Redis reads late (it stalled) must not count it.
 # The same vote again takes it back. Then votes older than the age bound and the oldest beyond the
 # count bound are dropped, with the cards no vote names any more. Returns {the voter's vote now
 # (1, -1 or 0), the paper's likes, the paper's dislikes}.
 VOTE = Script(
     "vote",
     """
+if ARGV[8] and ARGV[8] ~= '' then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[8]) then
+    return redis.error_reply('LATE the vote reached Redis after its deadline; nothing stored')
+  end
+end
 local member = ARGV[1] .. ' ' .. ARGV[2]
 local now = tonumber(ARGV[4])
 local keep, age = tonumber(ARGV[6]), tonumber(ARGV[7])

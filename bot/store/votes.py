@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from bot.papers import Paper
 from bot.ranking.feedback import (
@@ -110,13 +111,22 @@ class VoteStore:
         self.max_age_seconds = max_age_seconds
 
     async def vote(
-        self, channel: ChannelRef, paper: Paper | FeedbackExample | str, voter: str, vote: Vote
+        self,
+        channel: ChannelRef,
+        paper: Paper | FeedbackExample | str,
+        voter: str,
+        vote: Vote,
+        *,
+        deadline: float | None = None,
     ) -> VoteResult:
         """Record `voter`'s `vote` (LIKE or DISLIKE) on `paper`; the same vote again takes it back.
 
         `paper` is the Paper, an example of it (title and text), or only its id when neither can
         be had (Hugging Face down): the paper's stored card is then kept, or an empty one made.
-        Raises ValueError for a NONE vote or an id with blanks.
+        `deadline` (epoch seconds, wall clock): if Redis runs the vote later than that by its own
+        clock (it stalled, the command waited in its socket), nothing is stored and
+        redis.exceptions.ResponseError ("LATE ...") is raised; the deadline is only as exact as the
+        two clocks agree. Raises ValueError for a NONE vote or an id with blanks.
         """
         if vote is Vote.NONE:
             raise ValueError("vote LIKE or DISLIKE; voting the same again takes a vote back")
@@ -136,14 +146,32 @@ class VoteStore:
             self._redis,
             VOTE,
             self._keys.vote_keys(channel),
-            [paper_id, voter, int(vote), int(self._clock()), card, self.max_votes, self.max_age_seconds],
+            [
+                paper_id,
+                voter,
+                int(vote),
+                int(self._clock()),
+                card,
+                self.max_votes,
+                self.max_age_seconds,
+                "" if deadline is None else int(deadline * 1000),
+            ],
         )
         return VoteResult(Vote(int(mine)), Tally(int(likes), int(dislikes)))
 
     async def counts(self, channel: ChannelRef, paper_ids: Sequence[str]) -> dict[str, Tally]:
         """The tally of each of `paper_ids` in `channel` (zero for papers nobody voted on)."""
-        tallies = _tallies(await self._redis.hgetall(self._keys.votes(channel)))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            self._read(pipe, channel, cards=False)
+            votes, times = await pipe.execute()
+        tallies = _tallies(_fresh(votes, times))
         return {pid: tallies.get(pid, Tally()) for pid in paper_ids}
+
+    async def has_card(self, channel: ChannelRef, paper_id: str) -> bool:
+        """Whether the channel keeps a card with the title and text of `paper_id` (a vote by id
+        alone then keeps it; an empty card, made when HF was down, does not count)."""
+        card = await self._redis.hget(self._keys.vote_cards(channel), paper_id)
+        return card is not None and card not in ("{}", b"{}")
 
     async def mine(self, channel: ChannelRef, paper_id: str, voter: str) -> Vote:
         """`voter`'s vote on `paper_id` in `channel`."""
@@ -159,9 +187,7 @@ class VoteStore:
         keys are in their own slot). Examples are most recently voted first, ties left out."""
         async with self._redis.pipeline(transaction=False) as pipe:
             for channel in channels:
-                pipe.hgetall(self._keys.votes(channel))
-                pipe.zrange(self._keys.vote_times(channel), 0, -1, withscores=True)
-                pipe.hgetall(self._keys.vote_cards(channel))
+                self._read(pipe, channel)
             replies = await pipe.execute()
         out: dict[ChannelRef, FeedbackProfile] = {}
         for i, channel in enumerate(channels):
@@ -179,16 +205,25 @@ class VoteStore:
     async def taught(self, channel: ChannelRef) -> Taught:
         """What the channel's votes teach, for `/papers votes`."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self._keys.votes(channel))
-            pipe.zrange(self._keys.vote_times(channel), 0, -1, withscores=True)
-            pipe.hgetall(self._keys.vote_cards(channel))
+            self._read(pipe, channel)
             votes, times, cards = await pipe.execute()
         papers = [p for p, _ in _papers(votes, times, cards)]
         return Taught(
             liked=tuple(p for p in papers if p.tally.net > 0),
             disliked=tuple(p for p in papers if p.tally.net < 0),
-            votes=len(votes),
+            votes=len(_fresh(votes, times)),
         )
+
+    def _read(self, pipe: Pipeline, channel: ChannelRef, *, cards: bool = True) -> None:
+        """Queue the reads of the channel's votes: the hash, the votes younger than the retention
+        (the VOTE script trims older ones only when the channel votes again, so reads skip them
+        too), and the cards."""
+        pipe.hgetall(self._keys.votes(channel))
+        pipe.zrangebyscore(
+            self._keys.vote_times(channel), self._clock() - self.max_age_seconds, "+inf", withscores=True
+        )
+        if cards:
+            pipe.hgetall(self._keys.vote_cards(channel))
 
     async def reset(self, channel: ChannelRef) -> int:
         """Forget every vote of the channel; returns how many there were."""
@@ -197,6 +232,11 @@ class VoteStore:
             pipe.delete(*self._keys.vote_keys(channel))
             count, _ = await pipe.execute()
         return int(count)
+
+
+def _fresh(votes: dict[str, str], times: list[tuple[str, float]]) -> dict[str, str]:
+    """The votes among `times` (those young enough)."""
+    return {member: votes[member] for member, _ in times if member in votes}
 
 
 def _tallies(votes: dict[str, str]) -> dict[str, Tally]:
@@ -213,7 +253,7 @@ def _papers(
     votes: dict[str, str], times: list[tuple[str, float]], cards: dict[str, str]
 ) -> list[tuple[TaughtPaper, str]]:
     """Voted papers with their card text, the most recently voted first."""
-    tallies = _tallies(votes)
+    tallies = _tallies(_fresh(votes, times))
     latest: dict[str, float] = {}
     for member, at in times:
         paper = member.split(" ", 1)[0]

@@ -55,3 +55,26 @@ async def test_a_channel_that_liked_a_robot_paper_gets_robot_papers_first(
     assert posts[VOTED] == expected[:3]  # the ranking /papers shows this channel
     titles = {p.id: p.title for p in papers}
     assert all(titles[pid].startswith("Robot") for pid in posts[VOTED])
+
+
+def test_a_pass_over_many_voted_channels_keeps_a_bounded_number_of_their_rankings() -> None:
+    from bot.daily.pool import VOTED_RANKINGS_KEPT, Pool
+    from bot.ranking.feedback import FeedbackExample, FeedbackProfile
+
+    papers = day_of_two_subjects()
+    now = at(TODAY, 9, 30)
+    pool = Pool(papers=papers, day=TODAY, now=now)
+    profiles = [
+        FeedbackProfile((FeedbackExample(papers[i % 10].id, f"Robot arm {i}", ROBOTS, 1),))
+        for i in range(400)
+    ]
+    first = [r.paper.id for r in pool.ranking((), profiles[0])]
+    for profile in profiles:  # every voted channel of a pass is ranked on its own
+        pool.ranking((), profile)
+        pool.candidates((), 3, profile)
+        pool.lookup((), [papers[0].id], profile)
+        pool.ranking(("diffusion",), profile)
+    voted = [k for k in (*pool.ranked, *pool.index, *pool.packed) if k[1] is not None]
+    assert len(voted) <= 3 * VOTED_RANKINGS_KEPT < 400  # not every voted channel's ranking till the end
+    assert [r.paper.id for r in pool.ranking((), profiles[0])] == first  # ranked again, the same
+    assert [r.paper.id for r in pool.ranking(())] == [p.id for p in papers]  # shared rankings stay

@@ -145,3 +145,17 @@ async def test_a_vote_by_id_alone_keeps_the_stored_card(state: State) -> None:
     clock.now += 1
     await votes.vote(C1, P2.id, "slack:U2", Vote.LIKE)
     assert (await votes.profile(C1)).examples[0].title == P2.id  # an empty card: the id shows
+
+
+async def test_a_vote_past_its_age_counts_nowhere_even_before_the_next_vote_trims_it(state: State) -> None:
+    clock = Clock()
+    votes = store(state, clock, max_age_seconds=100)
+    await votes.vote(C1, P1, "slack:U1", Vote.LIKE)
+    clock.now += 90
+    await votes.vote(C1, P2, "slack:U1", Vote.DISLIKE)  # P1's vote is 90 s old: kept, and the keys live on
+    clock.now += 60  # P1's vote is 150 s old now, and no vote came to trim it
+    assert [e.paper_id for e in (await votes.profile(C1)).examples] == [P2.id]
+    assert [e.paper_id for e in (await votes.profiles([C1]))[C1].examples] == [P2.id]
+    taught = await votes.taught(C1)
+    assert (taught.liked, [p.paper_id for p in taught.disliked], taught.votes) == ((), [P2.id], 1)
+    assert await votes.counts(C1, [P1.id, P2.id]) == {P1.id: Tally(), P2.id: Tally(0, 1)}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.respond import ResponseFailed
-from bot.commands.votes import counted_notice
+from bot.commands.votes import Turn, counted_notice
 from bot.render.votes import VOTE_ACTIONS, slack_paper_ids, slack_relabelled, slack_vote_values
 from bot.slack_text import unescape
 from bot.store import ChannelRef
@@ -35,8 +35,14 @@ PLATFORM = "slack"
 
 def register(app: AsyncApp, bot: SlackBot) -> None:
     async def vote_button(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
-        bot.jobs.start(answer_vote(bot, body, action), name="vote button")
+        turn = _turn(bot, body)  # before any await: the voter's clicks are stored in the order they came
+        try:
+            await ack()
+        except BaseException:
+            if turn is not None:
+                turn.end()
+            raise
+        bot.jobs.start(answer_vote(bot, body, action, turn), name="vote button")
 
     app.action(VOTE_ACTIONS)(vote_button)
 
@@ -46,12 +52,35 @@ def _id(body: dict[str, Any], name: str) -> str:
     return str(part.get("id") or "") if isinstance(part, dict) else ""
 
 
-async def answer_vote(bot: SlackBot, body: dict[str, Any], action: dict[str, Any]) -> None:
+def _where(body: dict[str, Any]) -> tuple[str, str, str]:
+    """(team, channel, user) of a click; "" for what it lacks."""
+    container = body.get("container") if isinstance(body.get("container"), dict) else {}
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    team = _id(body, "team") or str(user.get("team_id") or "")
+    return team, _id(body, "channel") or str(container.get("channel_id") or ""), _id(body, "user")
+
+
+def _turn(bot: SlackBot, body: dict[str, Any]) -> Turn | None:
+    team, channel, user = _where(body)
+    return bot.votes.turn(ChannelRef(PLATFORM, team, channel), f"{PLATFORM}:{user}") if user else None
+
+
+async def answer_vote(
+    bot: SlackBot, body: dict[str, Any], action: dict[str, Any], turn: Turn | None = None
+) -> None:
+    try:
+        await _answer_vote(bot, body, action, turn)
+    finally:
+        if turn is not None:
+            turn.end()
+
+
+async def _answer_vote(
+    bot: SlackBot, body: dict[str, Any], action: dict[str, Any], turn: Turn | None
+) -> None:
     response_url = str(body.get("response_url") or "")
     container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    team = _id(body, "team") or str((body.get("user") or {}).get("team_id") or "")
-    channel = _id(body, "channel") or str(container.get("channel_id") or "")
-    user = _id(body, "user")
+    team, channel, user = _where(body)
     if not (team and channel and user and response_url):
         log.warning("a vote click without team, channel, user or response_url; ignored")
         return
@@ -63,7 +92,11 @@ async def answer_vote(bot: SlackBot, body: dict[str, Any], action: dict[str, Any
     # Our values hold no `&`, `<`, `>`: decoding is exact whether or not Slack entity-escapes them.
     value = unescape(str(action.get("value") or ""))
     answer = await bot.votes.cast(
-        ref, f"{PLATFORM}:{user}", value, shown=slack_vote_values(blocks) if blocks is not None else None
+        ref,
+        f"{PLATFORM}:{user}",
+        value,
+        shown=slack_vote_values(blocks) if blocks is not None else None,
+        turn=turn,
     )
     try:
         if answer.notice is not None:

@@ -119,6 +119,13 @@ async def test_votes_subcommand_lists_what_the_channel_taught(
     buttons = vote_buttons(message)
     await (await click(standin, message, buttons[0]["custom_id"])).callback()
     await (await click(standin, message, buttons[3]["custom_id"])).callback()
+    await standin.wait_for(  # the defer is answered at once; the vote is stored, then shown, after it
+        lambda r: (
+            r.method == "PATCH"
+            and r.params.get("message_id") == "@original"
+            and any(b["label"] == "#2 · 1" for b in vote_buttons(r.json if isinstance(r.json, dict) else {}))
+        )
+    )
     await bot.vote_clicks.edits.drain()
     taught = await answer(await command(standin, "votes"))
     assert taught["flags"] & EPHEMERAL

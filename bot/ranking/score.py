@@ -291,16 +291,21 @@ def rank(
 def _with_feedback(ranked: RankedPaper, shift: float, fm: FeedbackModel) -> RankedPaper:
     """`ranked` with a feedback part of RELEVANCE_WEIGHT x `shift` (f, clamped with topics) after its
     relevance (or upvotes) part, naming the voted papers it is most like."""
-    neighbours = fm.neighbours(paper_vector(ranked.paper), 1 if shift > 0 else -1)
+    own = ranked.paper.id  # a paper the channel voted on itself is named as such, not as its own neighbour
+    found = fm.neighbours(paper_vector(ranked.paper), 1 if shift > 0 else -1)
+    neighbours = tuple(e for e in found if e.paper_id != own)
     shown = ", ".join(quoted(clip(e.title, _TITLE_SHOWN)) for e in neighbours) or "their common words"
-    if shift > 0:
+    verb = "liked" if shift > 0 else "disliked"
+    if len(neighbours) < len(found):
+        detail = f"this channel {verb} it" + (f"; also like {shown}" if neighbours else "")
+    elif shift > 0:
         detail = f"similar to papers this channel liked: {shown}"
     else:
         detail = f"like papers this channel disliked: {shown}"
     part = ScorePart("feedback", tuning.RELEVANCE_WEIGHT * shift, detail)
     at = 2 if len(ranked.parts) > 1 and ranked.parts[1].name == "relevance" else 1
     parts = (*ranked.parts[:at], part, *ranked.parts[at:])
-    return replace(ranked, score=_total(parts), parts=parts, feedback=neighbours)
+    return replace(ranked, score=_total(parts), parts=parts, feedback=found)
 
 
 def _plain_with_feedback(ranked: list[RankedPaper], fm: FeedbackModel) -> list[RankedPaper]:

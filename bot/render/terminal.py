@@ -56,8 +56,9 @@ def _entry(entry: RankedPaper, rank: int, width: int, indent_width: int) -> list
     if entry.matched_topics:
         meta.append(f"topics: {join_topics(entry.matched_topics)}")
     if entry.feedback:  # the voted papers it is most like: liked when they raised it, else disliked
-        voted = "liked" if entry.feedback[0].vote > 0 else "disliked"
-        meta.append(f"similar to {voted} {entry.feedback[0].paper_id}")
+        nearest = entry.feedback[0]
+        voted = "liked" if nearest.vote > 0 else "disliked"
+        meta.append(voted if nearest.paper_id == entry.paper.id else f"similar to {voted} {nearest.paper_id}")
     out += _wrap(_SEP.join(meta), width, indent)
     people = [v.authors + " et al." if v.et_al else v.authors] if v.authors else []
     if v.organization:

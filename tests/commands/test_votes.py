@@ -144,7 +144,9 @@ async def test_listings_and_why_rank_with_the_channels_votes(
     other = await service.answer(listing, Caller(ChannelRef("slack", "T1", "C9"), "slack:U1", False))
     assert isinstance(other, Listing) and other.digest.entries[0].paper.id == first.id  # only here
     why = await service.answer(Why(first.id), MEMBER)
-    assert isinstance(why, Notice) and "like papers this channel disliked" in "\n".join(why.lines)
+    # the paper it disliked is named as disliked, not as "like" itself
+    assert isinstance(why, Notice) and "feedback -" in (text := "\n".join(why.lines))
+    assert "this channel disliked it" in text and "like papers this channel disliked" not in text
 
 
 async def test_forget_is_for_managers_only(service: CommandService, state: State) -> None:

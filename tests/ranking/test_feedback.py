@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.digest import build_digest
 from bot.papers import Paper
 from bot.ranking import FeedbackExample, FeedbackProfile, RankedPaper, TopicQuery, example_of, explain, rank
 from bot.ranking.feedback import EXAMPLE_TEXT_CHARS
 from bot.ranking.tuning import FEEDBACK_MAX_SHIFT, FEEDBACK_PAPERS_PER_VOTE, GOOD_MATCH, MATCH_THRESHOLD
+from bot.render import render_text
 from bot.source import parse_items
 from tests.conftest import HF_DAILY_DAYS, load_real_day
 from tests.ranking.labelled import load_labelled
@@ -87,6 +89,22 @@ def test_a_liked_papers_near_duplicate_moves_to_the_top(day):
         p.detail for p in top.parts if p.name == "feedback"
     )
     assert top.score == pytest.approx(sum(p.value for p in top.parts))
+
+
+def test_a_listed_paper_the_channel_liked_is_named_as_liked_not_as_its_own_neighbour(day):
+    last = rank(day, now=NOW)[-1].paper
+    twin = copies(last, 1)[0]
+    ranked = rank([*day, twin], now=NOW, profile=liking(last))
+    own = ranked[ids(ranked).index(last.id)]
+    detail = next(p.detail for p in own.parts if p.name == "feedback")
+    assert detail.startswith("this channel liked it")
+    assert f"“{last.title[:30]}" not in detail  # not "similar to" itself
+    digest = build_digest([*day, twin], day=date.fromisoformat(DAY), top=50, now=NOW, profile=liking(last))
+    lines = render_text(digest, width=200).splitlines()
+    meta = [lines[k + 1] for k, line in enumerate(lines) if last.title in line and "(revised" not in line]
+    assert meta and "liked" in meta[0] and f"similar to liked {last.id}" not in meta[0]
+    twin_meta = [lines[k + 1] for k, line in enumerate(lines) if "(revised 0)" in line]
+    assert twin_meta and f"similar to liked {last.id}" in twin_meta[0]
 
 
 def test_a_disliked_papers_near_duplicate_moves_down(day):
